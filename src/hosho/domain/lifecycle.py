@@ -1,0 +1,66 @@
+"""Payment and certificate, ownership transfer, change reports and maker replacement."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from hosho.domain.contract import Contract, DomainError, Status
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: Status
+    clauses: tuple[str, ...]
+
+
+def pay(contract: Contract, *, on: date) -> Outcome:
+    """第1条: the certificate is issued once the fee is received, and the contract becomes active."""
+    if contract.status is not Status.PENDING:
+        raise DomainError("already_paid", f"the contract is already {contract.status.value}")
+    contract.status = Status.ACTIVE
+    contract.paid_on = on
+    contract.certificate_issued_on = on
+    contract.refresh(on)
+    return Outcome(contract.status, contract.terms.enrollment.certificate_clauses)
+
+
+def _require_active(contract: Contract, on: date) -> None:
+    if contract.status is Status.PENDING:
+        raise DomainError("not_paid", "the contract is not paid yet")
+    contract.refresh(on)
+    if contract.status is not Status.ACTIVE:
+        raise DomainError("contract_not_active", f"the contract is {contract.status.value}")
+
+
+def transfer_ownership(contract: Contract, *, on: date) -> Outcome:
+    """A new owner ends the cover (zest 第6条(4), ipro 第三者への譲渡)."""
+    _require_active(contract, on)
+    contract.status = Status.TRANSFERRED
+    contract.ended_on = on
+    return Outcome(contract.status, contract.terms.changes.transfer_clauses)
+
+
+def report_change(contract: Contract, *, on: date, fields: Mapping[str, str]) -> Outcome:
+    """zest 第4条第1項(1): name or contact details changed before the end of the period."""
+    rule = contract.terms.changes
+    if not fields:
+        raise DomainError("invalid_request", "report at least one changed field", field="fields")
+    for name in fields:
+        if name not in rule.fields:
+            allowed = ", ".join(sorted(rule.fields))
+            raise DomainError("invalid_request", f"unknown field {name!r} (allowed: {allowed})", field=f"fields.{name}")
+    if contract.status not in (Status.PENDING, Status.ACTIVE):
+        raise DomainError("contract_not_active", f"the contract is {contract.status.value}")
+    contract.contact.update(fields)
+    return Outcome(contract.status, rule.clauses)
+
+
+def manufacturer_replacement(contract: Contract, *, on: date, reported: bool) -> Outcome:
+    """zest 第2条第1項: a maker's replacement leaves the period unchanged; 第4条第1項(2): it must be reported."""
+    _require_active(contract, on)
+    rule = contract.terms.changes
+    contract.unreported_replacement = not reported
+    clauses = rule.maker_replacement_clauses + (() if reported else rule.unreported_replacement_clauses)
+    return Outcome(contract.status, clauses)

@@ -1,0 +1,244 @@
+"""Repair requests: is it covered, which clauses say so, who pays what, and by which business day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from hosho.domain.calendar import BusinessCalendar, Reception, receive
+from hosho.domain.contract import CaseState, Contract, DomainError, RepairCase, Status
+from hosho.domain.program import CauseRule, CostLine, Payer, ServiceMode
+
+REPAIR_CLAIM = "repair"
+
+
+@dataclass(frozen=True, slots=True)
+class RepairRequest:
+    at: datetime
+    cause: str
+    country: str = "JP"
+    needs_parts: bool = True
+    part: str | None = None
+    install_height_m: Decimal | None = None
+    claim: str = REPAIR_CLAIM
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One ground of the decision: the labels and, where the terms name no rule, the reasoning in Japanese."""
+
+    key: str
+    clauses: tuple[str, ...]
+    reasoning: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    kind: str  # "visit_by" or "repair_due"
+    due: date
+    clock_start: date
+    business_days: int
+    clauses: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RepairDecision:
+    covered: bool
+    reasons: tuple[Reason, ...]
+    clauses: tuple[str, ...]
+    reception: Reception
+    deadline: Deadline | None
+    costs: tuple[CostLine, ...]
+    case_number: int
+    version: str
+
+    @property
+    def received_on(self) -> date:
+        return self.reception.received_on
+
+    @property
+    def visit_by(self) -> date | None:
+        return self.deadline.due if self.deadline and self.deadline.kind == "visit_by" else None
+
+
+@dataclass(frozen=True, slots=True)
+class ArrivalAnswer:
+    deadline: Deadline
+    clauses: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EstimateAnswer:
+    outcome: str  # "repair", "replacement" or "unrepairable" (no replacement rule in the terms)
+    replacement_limit: int | None
+    amount: int | None
+    clauses: tuple[str, ...]
+    costs: tuple[CostLine, ...]
+
+
+def decide_repair(contract: Contract, request: RepairRequest, calendar: BusinessCalendar) -> RepairDecision:
+    """Decide a repair request and open a case for it. Only an unpaid contract refuses the request outright."""
+    if contract.status is Status.PENDING:
+        raise DomainError("not_paid", "the contract is not paid: no certificate has been issued (第1条)")
+    terms = contract.terms
+    rules = terms.requests
+    cause_rule = terms.causes.get(request.cause)
+    if cause_rule is None:
+        raise DomainError("invalid_request", f"unknown cause {request.cause!r}", field="cause")
+    if request.claim != REPAIR_CLAIM and request.claim not in rules.claims:
+        raise DomainError("invalid_request", f"unknown claim {request.claim!r}", field="claim")
+    reception = receive(request.at, terms.reception, calendar)
+    requested_on = reception.requested_at.date()
+    contract.refresh(requested_on)
+
+    reasons = _grounds(contract, request, requested_on, cause_rule)
+    above = _above_height(contract, request)
+    mode = contract.plan.service_mode
+    island, onsite = contract.site.remote_island, contract.maker_onsite_repair
+    deadline = None
+    if reasons:
+        covered = False
+        # Outside the plan everything is the subscriber's; only lines quoting separately still matter.
+        costs = tuple(
+            line
+            for line in terms.cost_lines_for(
+                mode=mode, remote_island=island, maker_onsite_repair=onsite, above_height=above
+            )
+            if line.payer is Payer.QUOTED_SEPARATELY
+        )
+        labels = [label for reason in reasons for label in reason.clauses]
+        labels += [label for line in costs for label in line.clauses]
+        clauses = tuple(dict.fromkeys(labels))
+    else:
+        covered = True
+        reasons, clauses, costs = _covered_answer(contract, request.cause, cause_rule, above)
+        level = terms.sla.get(mode)
+        if mode is ServiceMode.ONSITE and level is not None:
+            due = calendar.add_business_days(reception.received_on, level.business_days)
+            deadline = Deadline("visit_by", due, reception.received_on, level.business_days, level.clauses)
+
+    case = RepairCase(number=len(contract.cases) + 1, received_on=reception.received_on, covered=covered)
+    if not covered:
+        case.state = CaseState.CLOSED
+    contract.cases.append(case)
+    return RepairDecision(
+        covered=covered,
+        reasons=reasons,
+        clauses=clauses,
+        reception=reception,
+        deadline=deadline,
+        costs=costs,
+        case_number=case.number,
+        version=terms.version,
+    )
+
+
+def _covered_answer(
+    contract: Contract, cause: str, cause_rule: CauseRule, above: bool
+) -> tuple[tuple[Reason, ...], tuple[str, ...], tuple[CostLine, ...]]:
+    """What a covered answer cites depends only on the version, the cause and the site: computed once."""
+    terms = contract.terms
+    mode = contract.plan.service_mode
+    island, onsite = contract.site.remote_island, contract.maker_onsite_repair
+    key = ("covered", cause, mode, island, onsite, above)
+    found = terms.memo.get(key)
+    if found is None:
+        reasons = (Reason("covered", terms.requests.covered_clauses + cause_rule.clauses, cause_rule.reasoning),)
+        costs = terms.cost_lines_for(mode=mode, remote_island=island, maker_onsite_repair=onsite, above_height=above)
+        labels = [*reasons[0].clauses, *terms.reception_clauses]
+        level = terms.sla.get(mode)
+        if level is not None:
+            labels += level.clauses
+        labels += [label for line in costs for label in line.clauses]
+        found = terms.memo[key] = (reasons, tuple(dict.fromkeys(labels)), costs)
+    return found  # type: ignore[return-value]
+
+
+def _grounds(
+    contract: Contract, request: RepairRequest, requested_on: date, cause_rule: CauseRule
+) -> tuple[Reason, ...]:
+    """Every ground that takes the request out of cover, in the order an agent would explain them."""
+    rules = contract.terms.requests
+    grounds: list[Reason] = []
+    status_grounds = {
+        Status.ENDED: ("ended", rules.ended),
+        Status.CANCELLED: ("cancelled", rules.cancelled),
+        Status.TRANSFERRED: ("transferred", rules.transferred),
+    }
+    if contract.status in status_grounds:
+        key, clauses = status_grounds[contract.status]
+        grounds.append(Reason(key, clauses))
+    if requested_on < contract.coverage_start:
+        grounds.append(Reason("before_coverage", rules.before_coverage))
+    if requested_on > contract.coverage_end:
+        grounds.append(Reason("after_coverage", rules.after_coverage))
+    if request.country != "JP":
+        grounds.append(Reason("abroad", rules.abroad))
+    if contract.unreported_replacement and rules.unreported_replacement:
+        grounds.append(Reason("unreported_replacement", rules.unreported_replacement))
+    if request.claim != REPAIR_CLAIM:
+        grounds.append(Reason(f"claim:{request.claim}", rules.claims[request.claim], rules.claims_reasoning))
+    if not cause_rule.covered:
+        grounds.append(Reason(f"cause:{request.cause}", cause_rule.clauses, cause_rule.reasoning))
+    elif not request.needs_parts and rules.no_parts_needed:
+        grounds.append(Reason("no_parts_needed", rules.no_parts_needed))
+    if request.part is not None and request.part in rules.excluded_parts:
+        grounds.append(Reason(f"part:{request.part}", rules.excluded_parts[request.part]))
+    if _above_height(contract, request):
+        grounds.append(Reason("above_height", rules.height_clauses))
+    return tuple(grounds)
+
+
+def _above_height(contract: Contract, request: RepairRequest) -> bool:
+    limit = contract.terms.requests.max_install_height_m
+    return limit is not None and request.install_height_m is not None and request.install_height_m > limit
+
+
+def record_arrival(
+    contract: Contract, *, item_on: date, check_sheet_on: date, calendar: BusinessCalendar
+) -> ArrivalAnswer:
+    """Send-back: due on the n-th business day after the later of the item and the check sheet arrived."""
+    level = contract.terms.sla.get(ServiceMode.SENDBACK)
+    if contract.plan.service_mode is not ServiceMode.SENDBACK or level is None:
+        raise DomainError("not_applicable", "only send-back plans receive items for repair", field="plan")
+    case = contract.open_case()
+    if case is None:
+        raise DomainError("no_open_case", "no covered repair request is open for this contract")
+    clock = max(item_on, check_sheet_on)
+    due = calendar.add_business_days(clock, level.business_days)
+    case.item_arrived_on = clock
+    case.repair_due = due
+    deadline = Deadline("repair_due", due, clock, level.business_days, level.clauses)
+    return ArrivalAnswer(deadline, level.clauses)
+
+
+def record_estimate(
+    contract: Contract, *, amount: int | None, repairable: bool = True, on: date | None = None
+) -> EstimateAnswer:
+    """zest 第5条: a price over the cap (equal is not over) or no repair possible → replacement; cover ends."""
+    case = contract.open_case()
+    if case is None:
+        raise DomainError("no_open_case", "no covered repair request is open for this contract")
+    if amount is not None and amount < 0:
+        raise DomainError("invalid_request", "amount must not be negative", field="amount")
+    if amount is None and repairable:
+        raise DomainError("invalid_request", "give an amount or repairable: false", field="amount")
+    terms = contract.terms
+    cap_rule = terms.cap
+    covered_labels = terms.requests.covered_clauses
+    if cap_rule is None or contract.repair_cap is None:
+        case.estimate = amount
+        if not repairable:
+            return EstimateAnswer("unrepairable", None, amount, covered_labels, ())
+        return EstimateAnswer("repair", None, amount, covered_labels, ())
+    limit = contract.repair_cap
+    case.estimate = amount
+    if repairable and amount is not None and amount <= limit:
+        return EstimateAnswer("repair", limit, amount, cap_rule.clauses, ())
+    case.state = CaseState.REPLACED
+    contract.status = Status.ENDED
+    contract.ended_on = on or case.received_on
+    costs = terms.replacement_cost_lines(mode=contract.plan.service_mode, remote_island=contract.site.remote_island)
+    labels = cap_rule.clauses + cap_rule.ends_contract_clauses + tuple(c for line in costs for c in line.clauses)
+    return EstimateAnswer("replacement", limit, amount, tuple(dict.fromkeys(labels)), costs)
