@@ -1,0 +1,147 @@
+"""Consumable-part replacement (消耗部品の交換): the contracts whose replacement falls in the coming months.
+
+The terms say the provider calls the subscriber first (3年経過前後に弊社よりご連絡の上で実施), so the console lists
+them with a phone number, soonest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from hosho.domain.contract import Status
+from hosho.domain.periods import anniversary, period_end
+from hosho.service.context import Actor, Hosho, Role, ServiceError
+from hosho.service.views import certificate_display
+from hosho.store import models as m
+
+_ONE_DAY = timedelta(days=1)
+MAX_MONTHS = 24
+MAX_PER_PAGE = 200
+
+
+def purchase_window(start: date, end: date, years: int) -> tuple[date, date]:
+    """The purchase dates whose `years`-th anniversary falls in [start, end] (anniversary never decreases)."""
+    low = _years_before(start, years)
+    while anniversary(low - _ONE_DAY, years) >= start:
+        low -= _ONE_DAY
+    while anniversary(low, years) < start:
+        low += _ONE_DAY
+    high = _years_before(end, years)
+    while anniversary(high + _ONE_DAY, years) <= end:
+        high += _ONE_DAY
+    while anniversary(high, years) > end:
+        high -= _ONE_DAY
+    return low, high
+
+
+def _years_before(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year - years)
+    except ValueError:  # 29 February in a common year
+        return d.replace(year=d.year - years, day=28)
+
+
+def due_for_replacement(
+    hosho: Hosho,
+    actor: Actor,
+    *,
+    months: int = 3,
+    program: str | None = None,
+    today: date | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> dict[str, Any]:
+    """Active contracts whose replacement date (around the Nth anniversary of purchase) falls from today to the
+    end of the `months`-th month; the window, each contract's date and the notice the terms give."""
+    if not 1 <= months <= MAX_MONTHS:
+        raise ServiceError(422, "invalid_request", f"months must be 1–{MAX_MONTHS}", field="months")
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ServiceError(422, "invalid_request", f"page ≥ 1 and per_page 1–{MAX_PER_PAGE}", field="page")
+    start = today or hosho.today()
+    end = period_end(start, months=months)
+    answer: dict[str, Any] = {"from": start, "to": end, "months": months, "page": page, "per_page": per_page}
+    groups = [group for group in _groups(hosho, program) if group.years]
+    c, s = m.Contract, m.Subscriber
+    wanted = page * per_page
+    total = 0
+    keys: list[tuple[date, int, _Group]] = []
+    with hosho.reading() as session:
+        for group in groups:
+            low, high = purchase_window(start, end, group.years)
+            # One plan at a time: the (program, plan, status, terms, purchase date) index answers the count and
+            # the keys in purchase-date order from the index alone; only the page's rows are read in full.
+            where = (
+                c.program_id == group.program_id,
+                c.plan_id == group.plan_id,
+                c.status == Status.ACTIVE.value,
+                c.terms_version == group.terms_version,
+                c.purchase_date >= low,
+                c.purchase_date <= high,
+            )
+            scope = (c.retailer_id == actor.retailer_id,) if actor.role is Role.RETAILER else ()
+            total += session.execute(select(func.count()).select_from(c).where(*where, *scope)).scalar_one()
+            first = session.execute(
+                select(c.purchase_date, c.id).where(*where, *scope).order_by(c.purchase_date, c.id).limit(wanted)
+            )
+            keys += [(bought, contract_id, group) for bought, contract_id in first]
+        keys.sort(key=lambda key: (key[0], key[1]))
+        chosen = {contract_id: group for _, contract_id, group in keys[wanted - per_page : wanted]}
+        rows = session.execute(
+            select(c.id, c.program_id, c.plan_id, c.certificate_number, c.purchase_date)
+            .add_columns(s.name, s.name_kana, s.phone)
+            .join(s, s.id == c.subscriber_id)
+            .where(c.id.in_(chosen))
+            .order_by(c.purchase_date, c.id)
+        ).all()
+    items = []
+    for row in rows:
+        group = chosen[row.id]
+        around = anniversary(row.purchase_date, group.years)
+        items.append(
+            {
+                "id": row.id,
+                "program": row.program_id,
+                "plan": row.plan_id,
+                "certificate_number": certificate_display(row.certificate_number),
+                "purchase_date": row.purchase_date,
+                "around": around,
+                "days_until": (around - start).days,
+                "subscriber": {"name": row.name, "name_kana": row.name_kana, "phone": row.phone},
+                "notice": group.notice,
+                "clauses": list(group.clauses),
+            }
+        )
+    return {**answer, "items": items, "total": total}
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """One plan of one terms version whose contracts include a consumable replacement."""
+
+    program_id: str
+    terms_version: date
+    plan_id: str
+    years: int
+    notice: str
+    clauses: tuple[str, ...]
+
+
+def _groups(hosho: Hosho, program: str | None) -> list[_Group]:
+    groups = []
+    for program_id, versions in hosho.rules.catalog.programs.items():
+        if program is not None and program_id != program:
+            continue
+        for terms in versions.versions:
+            rule = terms.consumables
+            if rule is None:
+                continue
+            for plan in terms.plans.values():
+                if plan.consumable_replacements > 0:
+                    groups.append(
+                        _Group(program_id, terms.effective_from, plan.id, rule.around_years, rule.notice, rule.clauses)
+                    )
+    return groups

@@ -1,0 +1,90 @@
+"""What every service call needs: the rules engine, the database, a clock, and who is acting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Engine as DbEngine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hosho.domain.calendar import JST
+from hosho.engine import Engine
+from hosho.store.db import make_engine, make_sessionmaker
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    AGENT = "agent"  # call center
+    TECHNICIAN = "technician"
+    RETAILER = "retailer"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    name: str  # shown in the audit trail: a key's or user's name, never a customer's data
+    role: Role
+    retailer_id: int | None = None
+
+    @property
+    def idempotency_scope(self) -> str:
+        return f"retailer:{self.retailer_id}" if self.retailer_id is not None else f"actor:{self.name}"
+
+
+SYSTEM = Actor("system", Role.ADMIN)
+
+
+class ServiceError(Exception):
+    """A refusal with an error code, an HTTP-like status and, where one is to blame, the field."""
+
+    def __init__(
+        self, status: int, code: str, message: str, *, field: str | None = None, clauses: tuple[str, ...] = ()
+    ):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field, self.clauses = status, code, message, field, clauses
+
+
+def not_found(what: str) -> ServiceError:
+    return ServiceError(404, "not_found", f"{what} not found")
+
+
+def forbidden(action: str) -> ServiceError:
+    return ServiceError(403, "forbidden", f"this key's role may not {action}")
+
+
+def now_jst() -> datetime:
+    return datetime.now(JST)
+
+
+@dataclass
+class Hosho:
+    """The application: built once by `create_hosho(url)`, shared by every request."""
+
+    rules: Engine
+    db: DbEngine
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime] = field(default=now_jst)
+
+    def today(self) -> date:
+        return self.clock().astimezone(JST).date()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commit when the block ends normally, roll back on any exception."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self.sessions() as session:
+            yield session
+
+
+def create_hosho(
+    url: str, *, rules: Engine | None = None, clock: Callable[[], datetime] | None = None, **engine_options: object
+) -> Hosho:
+    db = make_engine(url, **engine_options)
+    return Hosho(rules or Engine(), db, make_sessionmaker(db), clock or now_jst)

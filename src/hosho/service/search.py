@@ -1,0 +1,32 @@
+"""Normalised keys so that a caller's 'ﾔﾏﾀﾞ ﾀﾛｳ', 'やまだ たろう' and '山田 太郎' find what was stored."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import jaconv
+
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー－ｰ・･]")
+_SPACES = re.compile(r"[\s・･]+")
+
+
+def name_key(text: str) -> str:
+    """Kanji or kana name: width-folded (NFKC), hiragana as katakana, no spaces, lower case."""
+    folded = unicodedata.normalize("NFKC", text)
+    return jaconv.hira2kata(_SPACES.sub("", folded)).lower()
+
+
+def phone_key(text: str) -> str:
+    """Digits only: '０９０-１２３４-５６７８' and '09012345678' are the same number."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit())
+
+
+def code_key(text: str) -> str:
+    """Certificate and serial numbers: width-folded, upper case, hyphens and spaces removed."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
+
+
+def prefix_upper_bound(prefix: str) -> str:
+    """For `key >= prefix AND key < bound`: an index range scan on both SQLite and PostgreSQL."""
+    return prefix + "\U0010ffff"

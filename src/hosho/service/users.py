@@ -1,0 +1,121 @@
+"""Console users: a name, a role and an Argon2id hash of the password (the password itself is never stored)."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from hosho.service.context import Actor, Hosho, Role, ServiceError
+from hosho.store import models as m
+
+MIN_PASSWORD_LENGTH = 10
+MAX_USERNAME_LENGTH = 80
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    role: Role
+    display_name: str
+    retailer_id: int | None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(name=f"user:{self.username}", role=self.role, retailer_id=self.retailer_id)
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) defaults
+
+
+@cache
+def _decoy_hash() -> str:
+    # Verified when the username is unknown, so that a wrong name takes as long as a wrong password.
+    return _hasher().hash("hosho-decoy-password")
+
+
+def _normalise(username: str) -> str:
+    return unicodedata.normalize("NFKC", username).strip()
+
+
+def create_user(
+    hosho: Hosho,
+    username: str,
+    password: str,
+    role: Role | str,
+    display_name: str,
+    retailer: str | None = None,
+) -> User:
+    """Create a console user; a retailer user belongs to one retailer (by code) and sees only its contracts."""
+    name = _normalise(username)
+    role = Role(role)
+    if not name or len(name) > MAX_USERNAME_LENGTH or any(ch.isspace() for ch in name):
+        raise ServiceError(422, "invalid_request", "username must be 1–80 characters without spaces", field="username")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(
+            422, "invalid_request", f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
+        )
+    if (role is Role.RETAILER) != (retailer is not None):
+        raise ServiceError(
+            422, "invalid_request", "a retailer user, and only a retailer user, names its retailer", field="retailer"
+        )
+    password_hash = _hasher().hash(password)
+    try:
+        with hosho.transaction() as session:
+            retailer_id = None
+            if retailer is not None:
+                retailer_id = session.execute(
+                    select(m.Retailer.id).where(m.Retailer.code == retailer)
+                ).scalar_one_or_none()
+                if retailer_id is None:
+                    raise ServiceError(422, "invalid_request", f"unknown retailer {retailer!r}", field="retailer")
+            row = m.User(
+                username=name,
+                password_hash=password_hash,
+                role=role.value,
+                retailer_id=retailer_id,
+                display_name=display_name.strip() or name,
+            )
+            session.add(row)
+            session.flush()
+            return _user(row)
+    except IntegrityError:
+        raise ServiceError(409, "conflict", f"user {name!r} already exists", field="username") from None
+
+
+def authenticate_user(hosho: Hosho, username: str, password: str) -> User | None:
+    """The user when the password matches, else None (the same answer, and about the same time, for any miss)."""
+    name = _normalise(username)
+    with hosho.reading() as session:
+        row = session.execute(select(m.User).where(m.User.username == name)).scalar_one_or_none()
+    hasher = _hasher()
+    try:
+        hasher.verify(row.password_hash if row is not None else _decoy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if row is None:
+        return None
+    if hasher.check_needs_rehash(row.password_hash):
+        with hosho.transaction() as session:
+            stored = session.get(m.User, row.id)
+            if stored is not None:
+                stored.password_hash = hasher.hash(password)
+    return _user(row)
+
+
+def get_user(hosho: Hosho, user_id: int) -> User | None:
+    with hosho.reading() as session:
+        row = session.get(m.User, user_id)
+        return _user(row) if row is not None else None
+
+
+def _user(row: m.User) -> User:
+    return User(row.id, row.username, Role(row.role), row.display_name, row.retailer_id)

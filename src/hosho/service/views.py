@@ -1,0 +1,152 @@
+"""JSON-ready views of contracts and decisions, shared by the API and the console."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from hosho.domain.calendar import BusinessCalendar
+from hosho.domain.enrollment import consumable_schedule
+from hosho.domain.program import CostLine, ProgramVersion
+from hosho.domain.repairs import Deadline, RepairDecision
+from hosho.programs.catalog import Catalog
+from hosho.store import models as m
+
+
+def certificate_display(number: str | None) -> str | None:
+    """ZEST2025000012347 → ZEST-2025-00001234-7 (what is printed and read out)."""
+    if number is None:
+        return None
+    head = number[:-13]
+    return f"{head}-{number[-13:-9]}-{number[-9:-1]}-{number[-1]}"
+
+
+def clause_texts(terms: ProgramVersion, labels: tuple[str, ...] | list[str], mode: str | None) -> list[dict[str, str]]:
+    return [{"label": label, "text": terms.clauses[label].text_for(mode)} for label in labels if label in terms.clauses]
+
+
+def costs_view(lines: tuple[CostLine, ...], catalog: Catalog) -> list[dict[str, Any]]:
+    vocabulary = catalog.vocabulary
+    return [
+        {
+            "item": line.item,
+            "item_ja": vocabulary.cost_items.get(line.item, line.item),
+            "payer": line.payer.value,
+            "payer_ja": vocabulary.payers.get(line.payer.value, line.payer.value),
+            "note": line.note or None,
+            "clauses": list(line.clauses),
+        }
+        for line in lines
+    ]
+
+
+def deadline_view(deadline: Deadline | None, calendar: BusinessCalendar) -> dict[str, Any] | None:
+    if deadline is None:
+        return None
+    return {
+        "kind": deadline.kind,
+        "due": deadline.due,
+        "clock_start": deadline.clock_start,
+        "business_days": deadline.business_days,
+        "skipped": [
+            {"date": d, "reason": why} for d, why in calendar.skipped_between(deadline.clock_start, deadline.due)
+        ],
+        "clauses": list(deadline.clauses),
+    }
+
+
+def decision_view(
+    decision: RepairDecision,
+    case: m.RepairCase,
+    terms: ProgramVersion,
+    catalog: Catalog,
+    calendar: BusinessCalendar,
+    mode: str,
+) -> dict[str, Any]:
+    reception = decision.reception
+    return {
+        "case_id": case.id,
+        "case_number": case.number,
+        "decision": "covered" if decision.covered else "not_covered",
+        "terms_version": decision.version,
+        "reasons": [
+            {"key": r.key, "clauses": list(r.clauses), "reasoning": r.reasoning or None} for r in decision.reasons
+        ],
+        "clauses": clause_texts(terms, decision.clauses, mode),
+        "requested_at": reception.requested_at,
+        "received_at": reception.received_at,
+        "received_on": reception.received_on,
+        "reception_skipped": [{"date": d, "reason": why} for d, why in reception.skipped],
+        "visit_by": decision.visit_by,
+        "deadline": deadline_view(decision.deadline, calendar),
+        "costs": costs_view(decision.costs, catalog),
+    }
+
+
+def case_view(case: m.RepairCase) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "contract_id": case.contract_id,
+        "number": case.number,
+        "requested_at": case.requested_at,
+        "received_on": case.received_on,
+        "cause": case.cause,
+        "covered": case.covered,
+        "state": case.state,
+        "visit_by": case.visit_by,
+        "item_arrived_on": case.item_arrived_on,
+        "repair_due": case.repair_due,
+        "estimate": case.estimate,
+        "outcome": case.outcome,
+        "events": [{"at": e.at, "kind": e.kind, "date": e.on_date, "data": e.data} for e in case.events],
+    }
+
+
+def contract_view(row: m.Contract, catalog: Catalog, *, retailer_code: str | None = None) -> dict[str, Any]:
+    program = catalog.program(row.program_id)
+    terms = next(v for v in program.versions if v.effective_from == row.terms_version)
+    plan = terms.plans[row.plan_id]
+    subscriber = row.subscriber
+    maker_end: date | None = None
+    if row.coverage_start != row.purchase_date:
+        maker_end = date.fromordinal(row.coverage_start.toordinal() - 1)
+    schedule = consumable_schedule(terms, plan.consumable_replacements, row.purchase_date)
+    return {
+        "id": row.id,
+        "status": row.status,
+        "program": row.program_id,
+        "program_name": terms.name,
+        "terms_version": terms.version,
+        "plan": {"id": plan.id, "name": plan.name, "service_mode": plan.service_mode.value, "years": plan.term_years},
+        "retailer": retailer_code,
+        "certificate_number": certificate_display(row.certificate_number),
+        "certificate_issued_on": row.certificate_issued_on,
+        "purchase_date": row.purchase_date,
+        "applied_on": row.applied_on,
+        "purchase_price": row.purchase_price,
+        "warranty_fee": row.warranty_fee,
+        "repair_cap": row.repair_cap,
+        "operation_start_date": row.operation_start_date,
+        "manufacturer_warranty_end": maker_end,
+        "coverage_start": row.coverage_start,
+        "coverage_end": row.coverage_end,
+        "paid_on": row.paid_on,
+        "ended_on": row.ended_on,
+        "refund": row.refund,
+        "consumable_replacement": {"count": schedule.count, "around": schedule.around},
+        "site": {"postal_code": row.site_postal_code, "country": row.site_country, "remote_island": row.remote_island},
+        "subscriber": {
+            "name": subscriber.name,
+            "name_kana": subscriber.name_kana,
+            "phone": subscriber.phone,
+            "email": subscriber.email,
+            "postal_code": subscriber.postal_code,
+            "address": subscriber.address,
+        },
+        "equipment": [
+            {"kind": e.kind, "model": e.model, "serial": e.serial, "service_mode": e.service_mode}
+            for e in row.equipment
+        ],
+        "cases": [case_view(case) for case in row.cases],
+        "version": row.version,
+    }

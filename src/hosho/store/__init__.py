@@ -1,0 +1,1 @@
+"""Storage adapter: SQLAlchemy models, Alembic migrations, the database factory and repositories."""

@@ -1,0 +1,222 @@
+"""Tables. Portable types only: SQLite is the embedded default, PostgreSQL production, one set of migrations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+# BIGINT ids on PostgreSQL, INTEGER (the rowid alias) on SQLite.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Retailer(Base):
+    """A sales channel: its contracts are all a retailer key may see."""
+
+    __tablename__ = "retailers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Subscriber(Base):
+    __tablename__ = "subscribers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_kana: Mapped[str | None] = mapped_column(String(200))
+    # Normalized forms for search (NFKC, katakana, no spaces or hyphens): see service.search.
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    kana_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    phone_key: Mapped[str | None] = mapped_column(String(40), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    postal_code: Mapped[str | None] = mapped_column(String(8))
+    address: Mapped[str | None] = mapped_column(String(400))
+
+
+class Contract(Base):
+    __tablename__ = "contracts"
+    __table_args__ = (
+        UniqueConstraint("idempotency_scope", "idempotency_key", name="uq_contracts_idempotency"),
+        Index("ix_contracts_status_coverage_end", "status", "coverage_end"),
+        # Consumable replacement (service.consumables): one plan's active contracts by purchase date.
+        Index("ix_contracts_plan_purchase", "program_id", "plan_id", "status", "terms_version", "purchase_date"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    program_id: Mapped[str] = mapped_column(String(40))
+    terms_version: Mapped[date] = mapped_column(Date)
+    plan_id: Mapped[str] = mapped_column(String(40))
+    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"), index=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    purchase_date: Mapped[date] = mapped_column(Date)
+    applied_on: Mapped[date] = mapped_column(Date)
+    purchase_price: Mapped[int | None] = mapped_column(BigInteger)
+    warranty_fee: Mapped[int | None] = mapped_column(BigInteger)
+    manufacturer_warranty_months: Mapped[int] = mapped_column(Integer)
+    repair_cap: Mapped[int | None] = mapped_column(BigInteger)
+    operation_start_date: Mapped[date | None] = mapped_column(Date)
+    site_postal_code: Mapped[str | None] = mapped_column(String(8))
+    site_country: Mapped[str] = mapped_column(String(2))
+    remote_island: Mapped[bool] = mapped_column(Boolean)
+    maker_onsite_repair: Mapped[bool] = mapped_column(Boolean)
+    coverage_start: Mapped[date] = mapped_column(Date)
+    coverage_end: Mapped[date] = mapped_column(Date)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    # Canonical form without separators (ZEST2025000012347); shown as ZEST-2025-00001234-7.
+    certificate_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    certificate_issued_on: Mapped[date | None] = mapped_column(Date)
+    unreported_replacement: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    refund: Mapped[int | None] = mapped_column(BigInteger)
+    # Idempotency-Key of the enrolment, unique per caller (a retailer, or an internal key).
+    idempotency_scope: Mapped[str | None] = mapped_column(String(80))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative form
+
+    subscriber: Mapped[Subscriber] = relationship(lazy="joined")
+    equipment: Mapped[list[Equipment]] = relationship(
+        back_populates="contract", order_by="Equipment.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+    cases: Mapped[list[RepairCase]] = relationship(
+        back_populates="contract", order_by="RepairCase.number", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class Equipment(Base):
+    __tablename__ = "equipment"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    model: Mapped[str] = mapped_column(String(100))
+    serial: Mapped[str] = mapped_column(String(100))
+    serial_key: Mapped[str] = mapped_column(String(100), index=True)  # service.search.code_key(serial)
+    service_mode: Mapped[str | None] = mapped_column(String(20))
+    replaced_on: Mapped[date | None] = mapped_column(Date)
+    contract: Mapped[Contract] = relationship(back_populates="equipment")
+
+
+class RepairCase(Base):
+    """A repair request and its case; `events` is its status history."""
+
+    __tablename__ = "repair_cases"
+    __table_args__ = (UniqueConstraint("contract_id", "number", name="uq_repair_cases_contract_number"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_on: Mapped[date] = mapped_column(Date, index=True)
+    cause: Mapped[str] = mapped_column(String(40))
+    covered: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    visit_by: Mapped[date | None] = mapped_column(Date)
+    item_arrived_on: Mapped[date | None] = mapped_column(Date)
+    repair_due: Mapped[date | None] = mapped_column(Date)
+    estimate: Mapped[int | None] = mapped_column(BigInteger)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    decision: Mapped[dict[str, Any]] = mapped_column(JSON)
+    contract: Mapped[Contract] = relationship(back_populates="cases")
+    events: Mapped[list[CaseEvent]] = relationship(
+        order_by="CaseEvent.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class CaseEvent(Base):
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("repair_cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(40))
+    on_date: Mapped[date | None] = mapped_column(Date)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Cancellation(Base):
+    """At most one per contract: the unique key is what makes a second refund impossible."""
+
+    __tablename__ = "cancellations"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), unique=True)
+    cancelled_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(20))
+    transfer_fee: Mapped[int] = mapped_column(BigInteger)
+    refund: Mapped[int] = mapped_column(BigInteger)
+    clauses: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ChangeReport(Base):
+    __tablename__ = "change_reports"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # contact_change, ownership_transfer, maker_replacement
+    reported_on: Mapped[date] = mapped_column(Date)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"))
+    display_name: Mapped[str] = mapped_column(String(200))
+
+
+class ApiKey(Base):
+    """Only a hash of the secret is stored; the prefix finds the row."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Append-only: who, when, what, before and after. Never updated or deleted by Hosho."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(Id)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
