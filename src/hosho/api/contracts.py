@@ -1,0 +1,200 @@
+"""Contracts: enrolment (idempotent), search, payment and certificate, and the changes reported during the term."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Response
+
+from hosho.api.auth import CurrentActor, HoshoDep
+from hosho.api.certificate import certificate_data
+from hosho.api.problems import responses
+from hosho.api.schemas import (
+    AuditEntryOut,
+    ChangeReportIn,
+    ContractOut,
+    ContractPage,
+    DateIn,
+    EnrollmentIn,
+    MakerReplacementIn,
+)
+from hosho.certificates.pdf import render_certificate
+from hosho.domain.contract import Status
+from hosho.service import contracts
+
+router = APIRouter(tags=["contracts"], responses=responses(401, 422, 500))
+
+ContractId = Annotated[int, Path(ge=1, description="The contract's id")]
+
+
+def enrollment_input(body: EnrollmentIn) -> contracts.EnrollmentInput:
+    return contracts.EnrollmentInput(
+        program=body.program,
+        plan=body.plan,
+        purchase_date=body.purchase_date,
+        subscriber=contracts.SubscriberInput(**body.subscriber.model_dump()),
+        purchase_price=body.purchase_price,
+        warranty_fee=body.warranty_fee,
+        manufacturer_warranty_months=body.manufacturer_warranty_months,
+        repair_cap=body.repair_cap,
+        operation_start_date=body.operation_start_date,
+        applied_on=body.applied_on,
+        equipment=tuple(
+            contracts.EquipmentInput(item.kind.value, item.model, item.serial, item.service_mode)
+            for item in body.equipment
+        ),
+        site_postal_code=body.site.postal_code,
+        site_country=body.site.country,
+        remote_island=body.site.remote_island,
+        maker_onsite_repair=body.maker_onsite_repair,
+        retailer=body.retailer,
+    )
+
+
+@router.post(
+    "/contracts",
+    status_code=201,
+    response_model=ContractOut,
+    summary="Enrol a contract",
+    description="Opens a pending contract (no certificate before payment, zest 第1条). With an `Idempotency-Key`, "
+    "a repeat of the same request answers 200 with the first contract; the same key with a different body is a "
+    "409 `idempotency_conflict`. The terms refuse with 422 and the clauses (e.g. `whole_system_required`).",
+    responses={**responses(403, 409), 200: {"model": ContractOut, "description": "An idempotent repeat"}},
+)
+def enrol(
+    body: EnrollmentIn,
+    response: Response,
+    hosho: HoshoDep,
+    actor: CurrentActor,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200, description="Makes retries safe")
+    ] = None,
+) -> dict[str, Any]:
+    view, created = contracts.enroll(hosho, actor, enrollment_input(body), idempotency_key=idempotency_key)
+    response.status_code = 201 if created else 200
+    response.headers["Location"] = f"/v1/contracts/{view['id']}"
+    return view
+
+
+@router.get(
+    "/contracts",
+    response_model=ContractPage,
+    summary="Search contracts",
+    description="Every filter is optional and they combine. Certificate and serial numbers ignore width, case and "
+    "hyphens; phones compare digits only (full- or half-width); names match as a prefix of the kanji or the kana "
+    "name, width, spacing and hiragana/katakana folded. A retailer key sees its own channel only.",
+)
+def search(
+    hosho: HoshoDep,
+    actor: CurrentActor,
+    certificate_number: Annotated[str | None, Query(max_length=40)] = None,
+    serial: Annotated[str | None, Query(max_length=200)] = None,
+    phone: Annotated[str | None, Query(max_length=40)] = None,
+    name: Annotated[str | None, Query(max_length=200)] = None,
+    status: Status | None = None,
+    program: Annotated[str | None, Query(max_length=40)] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    return contracts.search(
+        hosho,
+        actor,
+        certificate_number=certificate_number,
+        serial=serial,
+        phone=phone,
+        name=name,
+        status=status.value if status else None,
+        program=program,
+        page=page,
+        per_page=per_page,
+    )
+
+
+@router.get("/contracts/{contract_id}", response_model=ContractOut, summary="A contract", responses=responses(404))
+def get_contract(contract_id: ContractId, hosho: HoshoDep, actor: CurrentActor) -> dict[str, Any]:
+    """The contract with its plan, coverage, subscriber, equipment and repair cases."""
+    return contracts.get(hosho, actor, contract_id)
+
+
+@router.post(
+    "/contracts/{contract_id}/payment",
+    response_model=ContractOut,
+    summary="Record the fee as received",
+    description="Activates the contract and issues its certificate number (zest 第1条); `clauses` names the labels.",
+    responses=responses(403, 404, 409),
+)
+def pay(contract_id: ContractId, body: DateIn, hosho: HoshoDep, actor: CurrentActor) -> dict[str, Any]:
+    return contracts.pay_fee(hosho, actor, contract_id, on=body.date)
+
+
+@router.get(
+    "/contracts/{contract_id}/certificate.pdf",
+    response_class=Response,
+    summary="The certificate (加入者証) as PDF",
+    description="A4, in Japanese, with the key clauses of the terms. 409 `not_paid` before the fee is received.",
+    responses={
+        **responses(404, 409),
+        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+    },
+)
+def certificate_pdf(contract_id: ContractId, hosho: HoshoDep, actor: CurrentActor) -> Response:
+    row, contract = contracts.certificate_row(hosho, actor, contract_id)
+    data = certificate_data(row, contract)
+    return Response(
+        render_certificate(data),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{data.certificate_number}.pdf"'},
+    )
+
+
+@router.post(
+    "/contracts/{contract_id}/change-reports",
+    response_model=ContractOut,
+    summary="Report changed contact details",
+    description="zest 第4条第1項(1): name, phone, address or e-mail changed. The audit trail records which fields "
+    "changed, never their values.",
+    responses=responses(403, 404, 409),
+)
+def report_change(
+    contract_id: ContractId, body: ChangeReportIn, hosho: HoshoDep, actor: CurrentActor
+) -> dict[str, Any]:
+    fields = body.fields.model_dump(exclude_none=True)
+    return contracts.report_changes(hosho, actor, contract_id, on=body.date, fields=fields)
+
+
+@router.post(
+    "/contracts/{contract_id}/ownership-transfer",
+    response_model=ContractOut,
+    summary="Record a transfer of the product",
+    description="The contract does not follow the product (zest 第6条(4)): later requests are not covered.",
+    responses=responses(403, 404, 409),
+)
+def transfer(contract_id: ContractId, body: DateIn, hosho: HoshoDep, actor: CurrentActor) -> dict[str, Any]:
+    return contracts.transfer(hosho, actor, contract_id, on=body.date)
+
+
+@router.post(
+    "/contracts/{contract_id}/manufacturer-replacement",
+    response_model=ContractOut,
+    summary="Record a replacement by the maker",
+    description="The period does not change (zest 第2条第1項); an unreported replacement voids cover until it is "
+    "reported (第4条第1項(2)).",
+    responses=responses(403, 404, 409),
+)
+def maker_replacement(
+    contract_id: ContractId, body: MakerReplacementIn, hosho: HoshoDep, actor: CurrentActor
+) -> dict[str, Any]:
+    return contracts.replace_by_maker(
+        hosho, actor, contract_id, on=body.date, reported=body.reported, serial=body.serial
+    )
+
+
+@router.get(
+    "/contracts/{contract_id}/audit",
+    response_model=list[AuditEntryOut],
+    summary="The contract's audit trail",
+    description="Who did what and when, with the contract's state before and after (no personal data).",
+    responses=responses(404),
+)
+def audit(contract_id: ContractId, hosho: HoshoDep, actor: CurrentActor) -> list[dict[str, Any]]:
+    return contracts.audit_trail(hosho, actor, contract_id)

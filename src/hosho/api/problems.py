@@ -1,0 +1,123 @@
+"""Every error as application/problem+json (RFC 9457), with Hosho's code, the field to blame and the clauses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hosho.api.schemas import Problem
+from hosho.certificates.pdf import CertificateFontError
+from hosho.service.context import ServiceError
+
+logger = logging.getLogger("hosho.api")
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://hosho.dev/problems/"
+SOURCES = frozenset({"body", "query", "path", "header", "cookie"})
+HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+DESCRIPTIONS = {
+    401: "No key, or a key that is unknown or revoked",
+    403: "This key's role may not do this",
+    404: "Not found, or not visible to this key's retailer",
+    409: "The contract's state refuses this (unpaid, not active, already done)",
+    422: "The request is invalid, or the terms refuse it (`code`, `field` and `clauses` say why)",
+    500: "Unexpected error; it is logged, nothing of it is shown",
+}
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    field: str | None = None,
+    clauses: Iterable[str] = (),
+    errors: list[dict[str, Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": code.replace("_", " ").capitalize(),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "field": field,
+        "clauses": list(clauses),
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problems a route may answer with (app.py moves them to problem+json)."""
+    return {status: {"model": Problem, "description": DESCRIPTIONS[status]} for status in statuses}
+
+
+def dotted(location: Sequence[str | int]) -> str:
+    """('body', 'equipment', 0, 'serial') → 'equipment.0.serial'; the source is named only when it is all."""
+    parts = list(location)
+    if len(parts) > 1 and parts[0] in SOURCES:
+        parts = parts[1:]
+    return ".".join(str(part) for part in parts)
+
+
+async def _service_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ServiceError)
+    headers = {"WWW-Authenticate": 'Bearer realm="hosho"'} if exc.status == 401 else None
+    return problem_response(exc.status, exc.code, exc.message, field=exc.field, clauses=exc.clauses, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    # Only location, message and type: pydantic's `input` would echo the body (names, phones) back.
+    errors = [
+        {
+            "field": "body" if error.get("type") == "json_invalid" else dotted(error.get("loc", ())),
+            "message": str(error.get("msg", "invalid")),
+            "type": str(error.get("type", "invalid")),
+        }
+        for error in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": None, "message": "invalid request"}
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    detail = f"{first['field']}: {first['message']}{more}" if first["field"] else f"{first['message']}{more}"
+    return problem_response(422, "invalid_request", detail, field=first["field"], errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    detail = f"no route {request.method} {request.url.path}" if exc.status_code in (404, 405) else str(exc.detail)
+    return problem_response(exc.status_code, code, detail, headers=exc.headers)
+
+
+async def _stale(request: Request, exc: Exception) -> JSONResponse:
+    # Optimistic locking: another request changed the contract between this one's read and its write.
+    return problem_response(409, "conflict", "the contract was changed by another request; read it again and retry")
+
+
+async def _no_font(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("certificate not rendered: %s", exc)  # names the font file and package, nothing personal
+    return problem_response(500, "certificate_font", "the certificate cannot be rendered: no Japanese font installed")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StaleDataError, _stale)
+    app.add_exception_handler(CertificateFontError, _no_font)
+
+
+def enum_error(location: tuple[str | int, ...], value: object, allowed: Iterable[str]) -> dict[str, Any]:
+    """A word outside the vocabulary, in the shape pydantic gives an enum mismatch (for RequestValidationError)."""
+    choices = ", ".join(repr(word) for word in allowed)
+    return {"type": "enum", "loc": location, "msg": f"Input should be one of {choices}", "input": value}
