@@ -1,0 +1,131 @@
+"""Cancellation: the refund preview with the row of the terms' table it comes from, then the confirmation."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import Response
+
+from hosho.console import forms
+from hosho.console.app import Operator, SignedIn, is_htmx, redirect
+from hosho.console.contract import terms_of
+from hosho.console.words import ERRORS, REASONS
+from hosho.domain.program import ProgramVersion
+from hosho.domain.refunds import bracket_ends
+from hosho.service import contracts, refunds
+from hosho.service.context import ServiceError
+
+
+def refund_table(terms: ProgramVersion, plan_id: str, purchase_date: date) -> list[dict[str, Any]]:
+    """The plan's rows of the refund table with the dates they cover for this purchase (初日不算入)."""
+    rule = terms.cancellation
+    if not rule.refunds_allowed:
+        return []
+    rates = terms.plans[plan_id].refund_rates
+    years = rule.bracket_years
+    ends = bracket_ends(purchase_date, years)
+    rows = []
+    for index, rate in enumerate(rates):
+        if index == 0:
+            period, first = f"購入日から{years[0]}年以内", purchase_date
+        elif index < len(years):
+            period, first = f"{years[index - 1]}年超{years[index]}年以内", ends[index - 1] + timedelta(days=1)
+        else:
+            period, first = f"{years[-1]}年超", ends[-1] + timedelta(days=1)
+        rows.append(
+            {
+                "row": index + 1,
+                "period": period,
+                "from": first,
+                "to": ends[index] if index < len(ends) else None,
+                "rate": str(rate),
+            }
+        )
+    return rows
+
+
+class Cancel:
+    def __init__(self, cancelled_on: str, reason: str, transfer_fee: str):
+        self.cancelled_on, self.reason, self.transfer_fee = cancelled_on, reason, transfer_fee
+        self.errors = forms.FormErrors()
+
+    def read(self) -> tuple[date, str, int] | None:
+        on = forms.day(self.errors, "cancelled_on", self.cancelled_on, "解約日")
+        reason = forms.choice(self.errors, "reason", self.reason, REASONS, "解約の理由")
+        fee = forms.yen(self.errors, "transfer_fee", self.transfer_fee, "振込手数料")
+        if self.errors or on is None or reason is None:
+            return None
+        return on, reason, fee or 0
+
+
+def routes(router: APIRouter) -> None:
+    def context(op: Operator, contract_id: int, form: Cancel) -> dict[str, Any]:
+        view = contracts.get(op.hosho, op.actor, contract_id)
+        terms = terms_of(op.hosho.rules.catalog, view)
+        return {
+            "c": view,
+            "terms": terms,
+            "form": form,
+            "reasons": REASONS,
+            "table": refund_table(terms, view["plan"]["id"], view["purchase_date"]),
+            "preview": None,
+            "refusal": None,
+        }
+
+    @router.get("/contracts/{contract_id}/cancel", name="console.cancel")
+    def cancel_page(request: Request, op: SignedIn, contract_id: int) -> Response:
+        op.require(refunds.CANCELLERS)
+        form = Cancel(op.hosho.today().isoformat(), "customer", "0")
+        return op.render(request, "cancel.html", context(op, contract_id, form))
+
+    @router.post("/contracts/{contract_id}/cancel/preview", name="console.cancel_preview")
+    def preview(
+        request: Request,
+        op: SignedIn,
+        contract_id: int,
+        cancelled_on: Annotated[str, Form()] = "",
+        reason: Annotated[str, Form()] = "",
+        transfer_fee: Annotated[str, Form()] = "",
+    ) -> Response:
+        op.require(refunds.CANCELLERS)
+        form = Cancel(cancelled_on, reason, transfer_fee)
+        page = context(op, contract_id, form)
+        values = form.read()
+        if values is not None:
+            on, why, fee = values
+            try:
+                page["preview"] = refunds.preview(op.hosho, op.actor, contract_id, on=on, reason=why, transfer_fee=fee)
+            except ServiceError as error:
+                if error.status in (403, 404):
+                    raise
+                page["refusal"] = ERRORS.get(error.code, error.message)
+        template = "_refund.html" if is_htmx(request) else "cancel.html"
+        return op.render(request, template, page)
+
+    @router.post("/contracts/{contract_id}/cancel", name="console.cancel_confirm")
+    def confirm(
+        request: Request,
+        op: SignedIn,
+        contract_id: int,
+        cancelled_on: Annotated[str, Form()] = "",
+        reason: Annotated[str, Form()] = "",
+        transfer_fee: Annotated[str, Form()] = "",
+    ) -> Response:
+        op.require(refunds.CANCELLERS)
+        form = Cancel(cancelled_on, reason, transfer_fee)
+        values = form.read()
+        if values is None:
+            return op.render(request, "cancel.html", context(op, contract_id, form), status=422)
+        on, why, fee = values
+        try:
+            refunds.cancel_contract(op.hosho, op.actor, contract_id, on=on, reason=why, transfer_fee=fee)
+        except ServiceError as error:
+            # A second confirmation (a double click, a reload) finds the contract cancelled: nothing more is paid.
+            if error.code == "contract_not_active" and contracts.get(op.hosho, op.actor, contract_id)["status"] == (
+                "cancelled"
+            ):
+                return redirect(f"/console/contracts/{contract_id}?notice=already_cancelled")
+            raise
+        return redirect(f"/console/contracts/{contract_id}?notice=cancelled")

@@ -1,0 +1,68 @@
+"""Reading the console's form fields, with the problems said in Japanese next to the field they concern."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from hosho.domain.calendar import JST
+
+
+class FormErrors(dict[str, str]):
+    """Field name → message; every problem is collected before the form is shown again."""
+
+
+def local_datetime(errors: FormErrors, name: str, value: str, label: str) -> datetime | None:
+    """A `datetime-local` value (YYYY-MM-DDTHH:MM), read as Japan time."""
+    try:
+        return datetime.fromisoformat(value.strip()).replace(tzinfo=JST)
+    except ValueError:
+        errors[name] = f"{label}を「2026-02-10 11:00」の形で入力してください。"
+        return None
+
+
+def day(errors: FormErrors, name: str, value: str, label: str, *, required: bool = True) -> date | None:
+    if not value.strip():
+        if required:
+            errors[name] = f"{label}を入力してください。"
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        errors[name] = f"{label}を「2026-02-10」の形で入力してください。"
+        return None
+
+
+def yen(errors: FormErrors, name: str, value: str, label: str) -> int | None:
+    """An amount in whole yen; full-width digits and thousands separators are accepted."""
+    text = (
+        value.strip().translate(str.maketrans("０１２３４５６７８９", "0123456789")).replace(",", "").replace("，", "")
+    )
+    text = text.removesuffix("円")
+    if not text:
+        return None
+    if not text.isdigit():
+        errors[name] = f"{label}は0以上の整数(円)で入力してください。"
+        return None
+    return int(text)
+
+
+def metres(errors: FormErrors, name: str, value: str, label: str) -> Decimal | None:
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        number = Decimal(-1)
+    if not number.is_finite() or number < 0 or number > 1000:
+        errors[name] = f"{label}は0以上の数(メートル)で入力してください。"
+        return None
+    return number
+
+
+def choice(errors: FormErrors, name: str, value: str, allowed: dict[str, str] | set[str], label: str) -> str | None:
+    if value not in allowed:
+        errors[name] = f"{label}を選んでください。"
+        return None
+    return value

@@ -1,0 +1,171 @@
+"""Repair-request intake: the cause in Japanese words, the decision shown before saving, then the case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import Response
+
+from hosho.console import forms
+from hosho.console.app import Operator, SignedIn, is_htmx, redirect
+from hosho.console.contract import terms_of
+from hosho.console.words import ERRORS
+from hosho.domain.calendar import JST
+from hosho.domain.program import ProgramVersion, ServiceMode
+from hosho.service import cases, contracts
+from hosho.service.context import ServiceError
+
+COUNTRIES = {"JP": "日本国内", "ZZ": "日本国外"}
+
+
+@dataclass
+class Intake:
+    """The intake form as typed, so it can be shown again with its problems."""
+
+    requested_at: str
+    cause: str = ""
+    needs_parts: bool = True
+    part: str = ""
+    install_height_m: str = ""
+    claim: str = "repair"
+    country: str = "JP"
+    errors: forms.FormErrors = field(default_factory=forms.FormErrors)
+
+    def request(self, terms: ProgramVersion, vocabulary: Any) -> cases.RequestInput | None:
+        errors = self.errors
+        at = forms.local_datetime(errors, "requested_at", self.requested_at, "依頼日時")
+        cause = forms.choice(errors, "cause", self.cause, set(terms.causes), "故障の原因")
+        part = forms.choice(errors, "part", self.part, {"", *vocabulary.parts}, "部品") if self.part else None
+        claim = forms.choice(errors, "claim", self.claim, {"repair", *terms.requests.claims}, "ご請求の内容")
+        country = forms.choice(errors, "country", self.country, COUNTRIES, "故障した場所")
+        height = forms.metres(errors, "install_height_m", self.install_height_m, "設置場所の高さ")
+        if errors or at is None or cause is None or claim is None or country is None:
+            return None
+        return cases.RequestInput(
+            at=at,
+            cause=cause,
+            country=country,
+            needs_parts=self.needs_parts,
+            part=part or None,
+            install_height_m=height,
+            claim=claim,
+        )
+
+
+def _jst_now(op: Operator) -> str:
+    return op.hosho.clock().astimezone(JST).strftime("%Y-%m-%dT%H:%M")
+
+
+def _options(terms: ProgramVersion, vocabulary: Any) -> dict[str, Any]:
+    causes = [(key, name) for key, name in vocabulary.causes.items() if key in terms.causes]
+    claims = {"repair": vocabulary.claims.get("repair", "故障の修理")}
+    claims.update({key: vocabulary.claims.get(key, key) for key in terms.requests.claims})
+    parts = {"": "指定なし", **vocabulary.parts}
+    return {"causes": causes, "claims": claims, "parts": parts, "countries": COUNTRIES}
+
+
+def sendback_note(terms: ProgramVersion, mode: str) -> str | None:
+    """For send-back plans the deadline starts when the item arrives: say so before it does."""
+    level = terms.sla.get(ServiceMode.SENDBACK)
+    if mode != ServiceMode.SENDBACK.value or level is None:
+        return None
+    return f"修理品と確認シートの到着後、{level.business_days}営業日以内に修理して発送します(目安)。"
+
+
+def routes(router: APIRouter) -> None:
+    def page(
+        request: Request, op: Operator, contract_id: int, intake: Intake, decision: Any, refusal: str | None = None
+    ) -> Response:
+        view = contracts.get(op.hosho, op.actor, contract_id)
+        terms = terms_of(op.hosho.rules.catalog, view)
+        vocabulary = op.hosho.rules.catalog.vocabulary
+        context = {
+            "c": view,
+            "terms": terms,
+            "form": intake,
+            "decision": decision,
+            "refusal": refusal,
+            "sendback_note": sendback_note(terms, view["plan"]["service_mode"]),
+            **_options(terms, vocabulary),
+        }
+        status = 422 if intake.errors else 409 if refusal else 200
+        return op.render(request, "repair.html", context, status=status)
+
+    def contract_and_terms(op: Operator, contract_id: int) -> tuple[dict[str, Any], ProgramVersion]:
+        view = contracts.get(op.hosho, op.actor, contract_id)
+        return view, terms_of(op.hosho.rules.catalog, view)
+
+    @router.get("/contracts/{contract_id}/repair", name="console.repair")
+    def intake_page(request: Request, op: SignedIn, contract_id: int) -> Response:
+        op.require(cases.INTAKE)
+        return page(request, op, contract_id, Intake(requested_at=_jst_now(op)), None)
+
+    def read(
+        requested_at: str, cause: str, needs_parts: str, part: str, install_height_m: str, claim: str, country: str
+    ) -> Intake:
+        return Intake(requested_at, cause, needs_parts == "on", part, install_height_m, claim, country)
+
+    @router.post("/contracts/{contract_id}/repair/preview", name="console.repair_preview")
+    def preview(
+        request: Request,
+        op: SignedIn,
+        contract_id: int,
+        requested_at: Annotated[str, Form()] = "",
+        cause: Annotated[str, Form()] = "",
+        needs_parts: Annotated[str, Form()] = "",
+        part: Annotated[str, Form()] = "",
+        install_height_m: Annotated[str, Form()] = "",
+        claim: Annotated[str, Form()] = "repair",
+        country: Annotated[str, Form()] = "JP",
+    ) -> Response:
+        op.require(cases.INTAKE)
+        intake = read(requested_at, cause, needs_parts, part, install_height_m, claim, country)
+        view, terms = contract_and_terms(op, contract_id)
+        data = intake.request(terms, op.hosho.rules.catalog.vocabulary)
+        decision: dict[str, Any] | None = None
+        refusal = None
+        if data is not None:
+            try:
+                decision = cases.preview_repair(op.hosho, op.actor, contract_id, data)
+            except ServiceError as error:
+                if error.status in (403, 404):
+                    raise
+                refusal = ERRORS.get(error.code, error.message)
+        if not is_htmx(request):
+            return page(request, op, contract_id, intake, decision, refusal)
+        return op.render(
+            request,
+            "_decision.html",
+            {
+                "c": view,
+                "terms": terms,
+                "form": intake,
+                "decision": decision,
+                "refusal": refusal,
+                "sendback_note": sendback_note(terms, view["plan"]["service_mode"]),
+            },
+        )
+
+    @router.post("/contracts/{contract_id}/repair", name="console.repair_save")
+    def save(
+        request: Request,
+        op: SignedIn,
+        contract_id: int,
+        requested_at: Annotated[str, Form()] = "",
+        cause: Annotated[str, Form()] = "",
+        needs_parts: Annotated[str, Form()] = "",
+        part: Annotated[str, Form()] = "",
+        install_height_m: Annotated[str, Form()] = "",
+        claim: Annotated[str, Form()] = "repair",
+        country: Annotated[str, Form()] = "JP",
+    ) -> Response:
+        op.require(cases.INTAKE)
+        intake = read(requested_at, cause, needs_parts, part, install_height_m, claim, country)
+        _, terms = contract_and_terms(op, contract_id)
+        data = intake.request(terms, op.hosho.rules.catalog.vocabulary)
+        if data is None:
+            return page(request, op, contract_id, intake, None)
+        answer = cases.request_repair(op.hosho, op.actor, contract_id, data)
+        return redirect(f"/console/contracts/{contract_id}/cases/{answer['case_id']}?notice=requested")

@@ -1,0 +1,44 @@
+"""Consumable replacement: whom to call in the coming months, before the year-3 replacement (消耗部品の交換)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from hosho.console.app import SignedIn
+from hosho.service import consumables
+
+MONTH_CHOICES = (1, 2, 3, 6, 12)
+
+
+def routes(router: APIRouter) -> None:
+    @router.get("/consumables", name="console.consumables")
+    def due(request: Request, op: SignedIn, months: int = 3, program: str = "", page: int = 1) -> Response:
+        months = months if months in MONTH_CHOICES else 3
+        catalog = op.hosho.rules.catalog
+        programs = {
+            pid: p.versions[-1].name for pid, p in catalog.programs.items() if any(v.consumables for v in p.versions)
+        }
+        program = program if program in programs else ""
+        page = max(page, 1)
+        found = consumables.due_for_replacement(op.hosho, op.actor, months=months, program=program or None, page=page)
+        plans = {
+            (pid, plan.id): plan.name
+            for pid, p in catalog.programs.items()
+            for version in p.versions
+            for plan in version.plans.values()
+        }
+        return op.render(
+            request,
+            "consumables.html",
+            {
+                "found": found,
+                "months": months,
+                "month_choices": MONTH_CHOICES,
+                "programs": programs,
+                "program": program,
+                "plans": plans,
+                "page": page,
+                "pages": max(1, -(-found["total"] // found["per_page"])),
+            },
+        )
