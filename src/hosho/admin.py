@@ -1,0 +1,155 @@
+"""The service's administration commands behind the CLI: migrate, API keys, retailers, and `hosho serve`.
+
+Each opens the database named by the settings; a bad URL, an unreachable server, a missing schema or a busy port
+is one line for the user (`Fatal`, exit 2), never a traceback. Heavy imports wait until a command needs them.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from hosho.settings import DATABASE_URL, Settings
+
+if TYPE_CHECKING:
+    from hosho.engine import Engine
+    from hosho.service.context import Hosho
+
+DEMO_KEY_NAME = "demo-admin"
+
+
+class Fatal(Exception):
+    """One line for the user, exit status 2, no traceback."""
+
+
+def migrate_database(settings: Settings) -> int:
+    from hosho.store.db import migrate
+
+    with database(settings) as hosho:
+        migrate(hosho.db)
+    print(f"database {shown(settings.database_url)}: schema is up to date")
+    return 0
+
+
+def create_key(settings: Settings, *, role: str, name: str, retailer: str | None) -> int:
+    from hosho.service import keys
+    from hosho.service.context import Role, ServiceError
+
+    with database(settings) as hosho:
+        try:
+            key = keys.create_key(hosho, role=Role(role), name=name, retailer=retailer)
+        except ServiceError as exc:
+            raise Fatal(exc.message) from None
+    print(key)
+    print(f"{role} key {name!r}: shown this once, only its hash is stored", file=sys.stderr)
+    return 0
+
+
+def add_retailer(settings: Settings, *, code: str, name: str) -> int:
+    from hosho.service import keys
+
+    with database(settings) as hosho:
+        retailer_id = keys.ensure_retailer(hosho, code=code, name=name)
+    print(f"retailer {code} (id {retailer_id})")
+    return 0
+
+
+def serve(settings: Settings, *, host: str, port: int, workers: int, demo: bool, rules: Engine) -> int:
+    """Migrate, load the demo data, print where to go and a key, then run uvicorn until interrupted."""
+    import uvicorn
+
+    from hosho.store.db import migrate
+
+    check_listen(host, port)
+    with database(settings, rules) as hosho:
+        migrate(hosho.db)
+        if demo:
+            from hosho.demo import load_demo
+
+            summary = load_demo(hosho)
+            done = f"loaded in {summary.seconds:.1f} s" if summary.created else "already there"
+            print(f"demo data: {summary.contracts} contracts ({done})")
+        key, reused = admin_key(hosho, settings.api_key)
+        base = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        print(f"Hosho is serving {base}  (database {shown(settings.database_url)})")
+        print(f"  API docs (OpenAPI): {base}/v1/docs")
+        how = "from HOSHO_API_KEY" if reused else "new; only its hash is stored, so keep it"
+        print(f"  admin key ({how}): {key}")
+        print(f"  try: HOSHO_API_KEY={key} hosho check --api {base} scenarios", flush=True)
+        if workers == 1:
+            from hosho.api.app import create_app
+
+            uvicorn.run(create_app(hosho), host=host, port=port, log_level="info")
+            return 0
+    # Several processes: each worker builds its own application from the environment (hosho.asgi).
+    os.environ[DATABASE_URL] = settings.database_url
+    uvicorn.run("hosho.asgi:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info")
+    return 0
+
+
+def admin_key(hosho: Hosho, presented: str | None) -> tuple[str, bool]:
+    """The admin key given in the environment when it is valid here, else a new one: (key, reused)."""
+    from hosho.service import keys
+    from hosho.service.context import Role
+
+    if presented:
+        actor = keys.authenticate(hosho, presented)
+        if actor is not None and actor.role is Role.ADMIN:
+            return presented, True
+    return keys.create_key(hosho, role=Role.ADMIN, name=DEMO_KEY_NAME), False
+
+
+def check_listen(host: str, port: int) -> None:
+    """Fail before any work when the address cannot be listened on (uvicorn would log and exit later)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise Fatal(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise Fatal(f"port {port} on {host} is already in use (another server? choose --port)") from None
+            raise Fatal(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+@contextmanager
+def database(settings: Settings, rules: Engine | None = None) -> Iterator[Hosho]:
+    """The application on the settings' database; database errors become one line."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+
+    from hosho.service.context import create_hosho
+
+    where = shown(settings.database_url)
+    try:
+        hosho = create_hosho(settings.database_url, rules=rules)
+    except (ArgumentError, ImportError) as exc:
+        raise Fatal(f"invalid database URL {where}: {exc}") from None
+    try:
+        yield hosho
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+        hint = " (run `hosho migrate` first)" if "no such table" in reason or "does not exist" in reason else ""
+        raise Fatal(f"database {where}: {reason}{hint}") from None
+    except SQLAlchemyError as exc:
+        raise Fatal(f"database {where}: {exc}") from None
+    finally:
+        hosho.db.dispose()
+
+
+def shown(url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)

@@ -1,0 +1,162 @@
+"""`hosho` command line: check scenarios (in-process or through the API), explain one, run and administer Hosho."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from hosho.admin import Fatal
+from hosho.engine import Engine
+from hosho.programs.yamlio import LoadError
+from hosho.scenarios.runner import Abort, Outcome, check_file, report, run_file, safely, scenario_files
+from hosho.settings import Settings
+
+ROLES = ("admin", "agent", "technician", "retailer")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except Fatal as exc:
+        print(f"hosho {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except LoadError as exc:
+        print("program data is invalid:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hosho", description="延長保証・保守パック契約の管理 (Hosho)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="run scenario files and compare every expectation")
+    check.add_argument("paths", nargs="+", type=Path, help="scenario files or folders (recursively *.yaml)")
+    check.add_argument("--api", metavar="URL", help="run every step through the Hosho service at URL")
+    check.add_argument("--key", help="API key for --api (default: $HOSHO_API_KEY)")
+    check.add_argument("-q", "--quiet", action="store_true", help="print only failures and the total")
+    explain = commands.add_parser("explain", help="show each decision with clause texts, deadlines and costs")
+    explain.add_argument("scenario", type=Path)
+    commands.add_parser("programs", help="list the programs, versions and plans shipped")
+
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database-url", metavar="URL", help="default: $HOSHO_DATABASE_URL, else sqlite:///hosho.sqlite3"
+    )
+    commands.add_parser("migrate", parents=[database], help="create the database schema or bring it up to date")
+    keys = commands.add_parser("keys", help="API keys").add_subparsers(dest="keys_command", required=True)
+    create = keys.add_parser("create", parents=[database], help="create an API key and print it once")
+    create.add_argument("--role", choices=ROLES, required=True)
+    create.add_argument("--name", required=True, help="who uses it (shown in the audit trail)")
+    create.add_argument("--retailer", metavar="CODE", help="the retailer a retailer key acts for")
+    retailers = commands.add_parser("retailers", help="sales channels").add_subparsers(
+        dest="retailers_command", required=True
+    )
+    add = retailers.add_parser("add", parents=[database], help="add a retailer (nothing changes if CODE exists)")
+    add.add_argument("code")
+    add.add_argument("name")
+    serve = commands.add_parser("serve", parents=[database], help="run the HTTP API (with demo data by default)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=_port, default=8000)
+    serve.add_argument("--workers", type=_workers, default=1)
+    serve.add_argument("--no-demo", action="store_true", help="do not load the demo contracts")
+    return parser
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command in ("migrate", "keys", "retailers", "serve"):
+        from hosho import admin
+
+        settings = Settings.load(database_url=args.database_url)
+        if args.command == "migrate":
+            return admin.migrate_database(settings)
+        if args.command == "keys":
+            return admin.create_key(settings, role=args.role, name=args.name, retailer=args.retailer)
+        if args.command == "retailers":
+            return admin.add_retailer(settings, code=args.code, name=args.name)
+        return admin.serve(
+            settings, host=args.host, port=args.port, workers=args.workers, demo=not args.no_demo, rules=_rules()
+        )
+    engine = _rules()
+    if args.command == "check":
+        if args.api:
+            return _check_api(engine, args.paths, url=args.api, key=args.key or Settings.load().api_key)
+        return _check(args.paths, lambda path: run_file(path, engine))
+    if args.command == "explain":
+        return _explain(engine, args.scenario)
+    return _programs(engine)
+
+
+def _rules() -> Engine:
+    engine = Engine()
+    engine.catalog  # noqa: B018 - load the programs now, so a broken program file is reported first
+    return engine
+
+
+def _check(paths: Sequence[Path], run: Callable[[Path], Outcome]) -> int:
+    missing = [path for path in paths if not path.exists()]
+    for path in missing:
+        print(f"{path}: no such file or folder", file=sys.stderr)
+    files = scenario_files(p for p in paths if p.exists())
+    try:
+        _, failed = report(safely(path, run) for path in files)
+    except Abort as exc:
+        raise Fatal(str(exc)) from None
+    return 0 if failed == 0 and not missing else 1
+
+
+def _check_api(engine: Engine, paths: Sequence[Path], *, url: str, key: str | None) -> int:
+    from hosho.scenarios.http_runner import connect, executor_for
+
+    try:
+        client = connect(url, key)
+    except Abort as exc:
+        raise Fatal(str(exc)) from None
+    executors = executor_for(client)
+    try:
+        return _check(paths, lambda path: check_file(path, engine.catalog, executors))
+    finally:
+        client.close()
+
+
+def _explain(engine: Engine, path: Path) -> int:
+    from hosho.explain import render
+
+    if not path.is_file():
+        print(f"{path}: no such file", file=sys.stderr)
+        return 2
+    outcome = safely(path, lambda p: run_file(p, engine))
+    if outcome.problems:
+        for problem in outcome.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    print(render(outcome, engine.catalog))
+    return 0 if outcome.passed else 1
+
+
+def _programs(engine: Engine) -> int:
+    for program in engine.catalog.programs.values():
+        for version in program.versions:
+            print(f"{version.version}  {version.name}({version.provider})  条項 {len(version.clauses)} 件")
+            for plan in version.plans.values():
+                print(f"    {plan.id:<12} {plan.name}  {plan.term_years}年")
+    return 0
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1-65535)")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of worker processes (1 or more)")
+    return int(text)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""The `hosho` command as a user runs it: exit codes, one line per failure, no traceback."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SCENARIOS, SPEC_EXAMPLES
+
+BAD = ROOT / "tests" / "fixtures" / "bad_scenarios"
+
+
+def hosho(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hosho.cli", *map(str, args)], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_check_passes_the_shipped_scenarios_and_ends_with_the_total() -> None:
+    result = hosho("check", SCENARIOS)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.splitlines()[-1].endswith(" passed, 0 failed")
+
+
+@pytest.mark.skipif(not SPEC_EXAMPLES.is_dir(), reason="shared/spec is not beside this checkout")
+def test_check_passes_the_spec_examples() -> None:
+    result = hosho("check", SPEC_EXAMPLES)
+    assert (result.returncode, result.stdout.splitlines()[-1]) == (0, "15 passed, 0 failed")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("not-yaml.yaml", "not valid YAML"),
+        ("unknown-key.yaml", "unknown key"),
+        ("unknown-plan.yaml", "unknown plan"),
+        ("unknown-cause.yaml", "unknown cause"),
+        ("unknown-action.yaml", "unknown action"),
+        ("impossible-date.yaml", "2025-02-30"),
+        ("negative-price.yaml", "purchase_price"),
+        ("duplicate-key.yaml", "duplicate key"),
+    ],
+)
+def test_a_malformed_scenario_fails_with_its_path_line_and_reason(name: str, reason: str) -> None:
+    result = hosho("check", BAD / name)
+    assert result.returncode == 1
+    first = result.stdout.splitlines()[0]
+    assert first.startswith(f"{BAD / name}:"), first
+    assert first.split(":")[1].isdigit(), f"no line number in {first!r}"
+    assert reason in first
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == "0 passed, 1 failed"
+
+
+def test_bad_files_do_not_stop_the_good_ones(tmp_path: Path) -> None:
+    shutil.copytree(BAD, tmp_path / "bad")
+    shutil.copy(SCENARIOS / "zest" / next(p.name for p in (SCENARIOS / "zest").glob("*.yaml")), tmp_path)
+    result = hosho("check", tmp_path)
+    assert result.stdout.splitlines()[-1] == f"1 passed, {len(list(BAD.glob('*.yaml')))} failed"
+
+
+def test_a_failed_expectation_names_file_step_key_expected_and_got(tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(
+        (SPEC_EXAMPLES / "zest-refund-anniversary.yaml").read_text(encoding="utf-8").replace("2670", "2671")
+        if SPEC_EXAMPLES.is_dir()
+        else "",
+        encoding="utf-8",
+    )
+    if not SPEC_EXAMPLES.is_dir():
+        pytest.skip("shared/spec is not beside this checkout")
+    result = hosho("check", wrong)
+    assert result.returncode == 1
+    assert f"{wrong}: step 2 (cancel): refund: expected 2671, got 2670" in result.stdout
+
+
+def test_explain_reads_the_decision_with_clause_text_deadline_and_costs() -> None:
+    scenario = SCENARIOS / "ipro" / "onsite-friday-after-hours-holiday-monday.yaml"
+    result = hosho("explain", scenario)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "受付日: 2026-11-24(火)" in out
+    assert "11/23 勤労感謝の日" in out
+    assert "訪問期限: 2026-11-26(木)" in out
+    assert "修理日数の目安: 修理受付後、翌々営業日以内に訪問対応いたします。" in out
+    assert "出張費用: 保証側が負担(無償)" in out
+
+
+def test_a_missing_path_is_reported_without_a_traceback() -> None:
+    result = hosho("check", "no/such/folder")
+    assert result.returncode == 1
+    assert "no/such/folder: no such file or folder" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,378 @@
+"""The operator console in a real browser: Debian's Chromium, driven by Playwright, headless, against a server
+started here on a fresh SQLite database. Screenshots of every page go to artifacts/console/."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from hosho.console import mount_console
+from hosho.domain.calendar import JST
+from hosho.engine import Engine
+from hosho.service import cases, contracts, users
+from hosho.service.context import Actor, Hosho, Role, create_hosho
+from tests.integration.databases import fresh_database
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "console"
+NOW = datetime(2026, 2, 10, 11, 0, tzinfo=JST)  # a Tuesday; the 11th is 建国記念の日
+PASSWORD = "kaden-hosho-2026"
+ADMIN = Actor("system", Role.ADMIN)
+
+try:
+    from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - the dev extra installs it
+    sync_playwright = None
+
+
+def _require_browser() -> None:
+    missing = "the playwright package" if sync_playwright is None else None
+    if missing is None and not CHROMIUM.exists():
+        missing = f"{CHROMIUM} (apt-get install chromium; scripts/setup does it as root)"
+    if missing is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the browser tests need {missing}")
+        pytest.skip(f"the browser tests need {missing}")
+
+
+def _load(hosho: Hosho) -> dict[str, int]:
+    """Three paid contracts: two extended warranties (zest) and one on-site maintenance pack (ipro)."""
+
+    def paid(data: contracts.EnrollmentInput, on: date) -> int:
+        created, _ = contracts.enroll(hosho, ADMIN, data)
+        contracts.pay_fee(hosho, ADMIN, created["id"], on=on)
+        return int(created["id"])
+
+    yamada = paid(
+        contracts.EnrollmentInput(
+            program="zest",
+            plan="kaden-5y",
+            purchase_date=date(2024, 4, 1),
+            purchase_price=100_000,
+            warranty_fee=5_000,
+            subscriber=contracts.SubscriberInput(
+                name="山田 太郎", name_kana="ヤマダ タロウ", phone="090-1234-5678", address="東京都千代田区千代田1-1"
+            ),
+            equipment=(contracts.EquipmentInput("other", "NA-VX900", "SN-0001"),),
+        ),
+        date(2024, 4, 1),
+    )
+    suzuki = paid(
+        contracts.EnrollmentInput(
+            program="zest",
+            plan="kaden-5y",
+            purchase_date=date(2024, 4, 1),
+            purchase_price=100_000,
+            warranty_fee=5_000,
+            subscriber=contracts.SubscriberInput(name="鈴木 花子", name_kana="スズキ ハナコ", phone="080-2222-3333"),
+            equipment=(contracts.EquipmentInput("other", "CS-X400", "AC-7777"),),
+        ),
+        date(2024, 4, 1),
+    )
+    tanaka = paid(
+        contracts.EnrollmentInput(
+            program="ipro",
+            plan="onsite-5y",
+            purchase_date=date(2023, 3, 1),
+            operation_start_date=date(2023, 3, 5),
+            subscriber=contracts.SubscriberInput(name="田中 一郎", name_kana="タナカ イチロウ", phone="03-1234-5678"),
+            site_postal_code="1000001",
+            equipment=(
+                contracts.EquipmentInput("camera", "WV-X86530", "CAM-0001"),
+                contracts.EquipmentInput("recorder", "WJ-NX400", "REC-0001"),
+            ),
+        ),
+        date(2023, 3, 6),
+    )
+    # Two late cases for the repair desk: a visit not made by its deadline, a send-back repair past its due day.
+    ito = paid(_ipro("onsite-5y", "伊藤 誠", "045-111-2222", "CAM-1001"), date(2024, 6, 2))
+    cases.request_repair(
+        hosho, ADMIN, ito, cases.RequestInput(at=datetime(2026, 2, 2, 10, tzinfo=JST), cause="normal_use")
+    )
+    takahashi = paid(_ipro("sendback-5y", "高橋 恵", "06-3333-4444", "CAM-2001"), date(2024, 6, 2))
+    sent = cases.request_repair(
+        hosho, ADMIN, takahashi, cases.RequestInput(at=datetime(2026, 1, 26, 10, tzinfo=JST), cause="normal_use")
+    )
+    cases.record_event(hosho, ADMIN, sent["case_id"], kind="item_arrived", on=date(2026, 1, 28))
+    users.create_user(hosho, "sato", PASSWORD, Role.AGENT, "佐藤 美咲")
+    return {"yamada": yamada, "suzuki": suzuki, "tanaka": tanaka, "ito": ito, "takahashi": takahashi}
+
+
+def _ipro(plan: str, name: str, phone: str, serial: str) -> contracts.EnrollmentInput:
+    return contracts.EnrollmentInput(
+        program="ipro",
+        plan=plan,
+        purchase_date=date(2024, 6, 1),
+        operation_start_date=date(2024, 6, 1),
+        subscriber=contracts.SubscriberInput(name=name, phone=phone),
+        site_postal_code="2310001",
+        equipment=(
+            contracts.EquipmentInput("camera", "WV-S1136", serial),
+            contracts.EquipmentInput("recorder", "WJ-NX200", f"REC-{serial}"),
+        ),
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    _require_browser()
+    with fresh_database("sqlite", tmp_path_factory.mktemp("console")) as url:
+        hosho = create_hosho(url, rules=Engine(), clock=lambda: NOW)
+        ids = _load(hosho)
+        app = FastAPI()
+        mount_console(app, hosho, secret_key=os.urandom(32))
+        port = _free_port()
+        uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+        thread = threading.Thread(target=uv.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not uv.started:
+            assert time.monotonic() < deadline, "the console server did not start"
+            time.sleep(0.05)
+        yield {"base": f"http://127.0.0.1:{port}", "ids": ids, "hosho": hosho}
+        uv.should_exit = True
+        thread.join(timeout=10)
+        hosho.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser(server: dict[str, Any]) -> Iterator[Browser]:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: dict[str, Any]) -> Iterator[Page]:
+    """A fresh browser context per test; any console error or uncaught exception fails the test."""
+    context = browser.new_context(base_url=server["base"], locale="ja-JP", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console error: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    yield page
+    context.close()
+    assert problems == []
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, *, shoot: bool = False) -> None:
+    """By keyboard only: the username field has focus, Tab moves on, Enter submits."""
+    page.goto("/console/")
+    expect(page).to_have_url(re.compile(r"/console/login\?next="))
+    expect(page.locator("#username")).to_be_focused()
+    page.keyboard.type("sato")
+    page.keyboard.press("Tab")
+    expect(page.locator("#password")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    if shoot:
+        shot(page, "01-sign-in")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="契約の検索")).to_be_visible()
+
+
+def assert_controls_labelled(page: Page) -> None:
+    """Every form control has a label and can be reached with Tab (no mouse-only widget)."""
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+            .filter(el => el.tabIndex < 0 || !(el.labels && el.labels.length || el.getAttribute('aria-label')
+                                               || (el.tagName === 'BUTTON' && el.textContent.trim())))
+            .map(el => el.outerHTML)"""
+    )
+    assert unlabelled == []
+
+
+def test_an_agent_signs_in_by_keyboard_and_finds_a_contract_by_a_half_width_phone_number(
+    page: Page, server: dict[str, Any]
+) -> None:
+    sign_in(page, shoot=True)
+    shot(page, "02-search-empty")
+    page.keyboard.type("09012345678")  # the search box has focus: results come as the agent types
+    results = page.locator("#results")
+    expect(results).to_contain_text("1件見つかりました")
+    expect(results).to_contain_text("山田 太郎")
+    expect(results).to_contain_text("ZEST-2024-")
+    assert_controls_labelled(page)
+    shot(page, "03-search-phone")
+    results.get_by_role("link", name="山田 太郎").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("山田 太郎 様")
+    expect(page.locator(".badge.active")).to_have_text("有効")
+    legend = page.locator(".legend")
+    expect(legend).to_contain_text("メーカー保証: 2024年4月1日(月) 〜 2025年3月31日(月)")
+    expect(legend).to_contain_text("保証期間: 2025年4月1日(火) 〜 2029年3月31日(土)")
+    expect(legend).to_contain_text("本日: 2026年2月10日(火)")
+    expect(page.locator("#history-title + table")).to_contain_text("保証料金の受領・加入者証の発行")
+    shot(page, "04-contract")
+
+
+def test_kana_in_full_width_and_a_hyphenated_serial_find_the_same_contract(page: Page) -> None:
+    sign_in(page)
+    search = page.locator("#q")
+    for text in ("ﾔﾏﾀﾞ", "やまだ", "sn0001"):
+        search.fill(text)
+        expect(page.locator("#results")).to_contain_text("山田 太郎")
+
+
+def test_a_covered_request_shows_its_visit_deadline_before_it_is_saved(page: Page, server: dict[str, Any]) -> None:
+    sign_in(page)
+    page.goto(f"/console/contracts/{server['ids']['tanaka']}")
+    page.get_by_role("link", name="修理のご依頼を受け付ける").click()
+    expect(page.get_by_role("heading", name="修理のご依頼の受付")).to_be_visible()
+    assert_controls_labelled(page)
+    page.get_by_label("故障の原因").select_option(label="正常な使用をしていても生じた故障")
+    decision = page.locator("#decision")
+    expect(decision).to_contain_text("保証の対象です")
+    expect(decision).to_contain_text(re.compile(r"受付日\s*2026年2月10日\(火\)"))
+    expect(page.locator("#deadline")).to_have_text("2026年2月13日(金)")
+    expect(decision).to_contain_text("2026年2月11日(水) 建国記念の日")
+    expect(decision).to_contain_text("契約期間内の修理における部品代は無償対応")
+    shot(page, "05-repair-covered-preview")
+    page.get_by_role("button", name="この内容で受け付ける").click()
+    expect(page.get_by_role("status").first).to_have_text("修理依頼を受け付けました。")
+    expect(page.locator(".verdict.covered")).to_contain_text("保証の対象です")
+    expect(page.locator(".facts")).to_contain_text("2026年2月13日(金)")
+    shot(page, "06-case-covered")
+
+
+def test_a_dropped_product_is_not_covered_and_the_clause_says_why(page: Page, server: dict[str, Any]) -> None:
+    sign_in(page)
+    page.goto(f"/console/contracts/{server['ids']['yamada']}/repair")
+    # Keyboard only: focus the cause, choose with the arrow keys, Tab to the preview button, Enter.
+    page.locator("#cause").focus()
+    cause = page.locator("#cause")
+    while cause.input_value() != "relocation_or_drop":
+        page.keyboard.press("ArrowDown")
+    page.locator("#cause").press("Tab")
+    for _ in range(12):
+        if page.evaluate("document.activeElement.textContent.trim()") == "判定を確認する":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    decision = page.locator("#decision")
+    expect(decision).to_contain_text("保証の対象外です")
+    expect(decision).to_contain_text("第6条(12)")
+    shot(page, "07-repair-not-covered-preview")
+    page.get_by_role("button", name="この内容で受け付ける").click()
+    expect(page.locator(".verdict.not-covered")).to_contain_text("保証の対象外です")
+    shot(page, "08-case-not-covered")
+
+
+def test_the_case_board_puts_late_cases_first_and_records_todays_visit(page: Page, server: dict[str, Any]) -> None:
+    sign_in(page)
+    page.get_by_role("link", name="修理案件ボード").click()
+    ito, takahashi = server["ids"]["ito"], server["ids"]["takahashi"]
+    everything = page.locator("#all-title ~ table")
+    expect(everything.locator("tr.overdue")).to_have_count(2)
+    expect(everything.locator("tr.overdue").first).to_contain_text("期限超過")
+    expect(page.locator("#sendback-title + table")).to_contain_text(f"契約 {takahashi}")
+    expect(page.locator("#sendback-title + table")).to_contain_text("2026年2月3日(火)")
+    assert_controls_labelled(page)
+    shot(page, "09-case-board")
+    page.get_by_role("link", name=re.compile(rf"契約 {ito} ・")).first.click()
+    expect(page.locator(".badge.late")).to_have_text("期限超過")
+    assert_controls_labelled(page)
+    page.get_by_label("記録する内容").select_option(label="訪問日の決定")
+    page.get_by_label("日付", exact=True).fill("2026-02-10")
+    page.get_by_role("button", name="記録する").click()
+    expect(page.get_by_role("status").first).to_have_text("記録しました。")
+    expect(page.locator("#events-title + table")).to_contain_text("訪問日の決定")
+    shot(page, "10-case-visit-recorded")
+    page.get_by_role("link", name="修理案件ボードへ").click()
+    expect(page.locator("#today-title + table")).to_contain_text(f"契約 {ito}")
+    shot(page, "11-case-board-visit-today")
+
+
+def test_a_cancellation_refunds_by_the_table_row_and_only_once(page: Page, server: dict[str, Any]) -> None:
+    sign_in(page)
+    contract = server["ids"]["suzuki"]
+    page.goto(f"/console/contracts/{contract}")
+    page.get_by_role("link", name="解約・返金").click()
+    assert_controls_labelled(page)
+    page.get_by_label("振込手数料(円)").fill("330")
+    page.get_by_role("button", name="返金額を確認する").click()
+    expect(page.locator("#refund-amount")).to_have_text("1,920円")
+    applied = page.locator("tr.applied")
+    expect(applied).to_contain_text("1年超2年以内")
+    expect(applied).to_contain_text("2.25%")
+    expect(page.locator("#refund")).to_contain_text("2,250円(円未満切り捨て)− 振込手数料 330円")
+    shot(page, "12-cancel-preview")
+    page.get_by_role("button", name="解約を確定する").click()
+    expect(page.get_by_role("status").first).to_contain_text("解約を受け付けました。")
+    expect(page.locator(".badge.cancelled")).to_have_text("解約済み")
+    expect(page.locator("main")).to_contain_text("返金額 1,920円")
+    shot(page, "13-contract-cancelled")
+    # A second confirmation (the form resent, as after a back button) refunds nothing more.
+    page.go_back()
+    page.get_by_role("button", name="解約を確定する").click()
+    expect(page.get_by_role("status").first).to_contain_text("追加の返金はありません")
+    expect(page.locator("main")).to_contain_text("返金額 1,920円")
+    shot(page, "14-cancel-again")
+
+
+def test_the_certificate_downloads_as_a_pdf(page: Page, server: dict[str, Any]) -> None:
+    sign_in(page)
+    page.goto(f"/console/contracts/{server['ids']['yamada']}")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="加入者証(PDF)をダウンロード").click()
+    download = info.value
+    target = SHOTS / "certificate.pdf"
+    download.save_as(str(target))
+    assert download.suggested_filename == "certificate-ZEST-2024-00000001-6.pdf"
+    assert target.read_bytes().startswith(b"%PDF-")
+
+
+def test_the_year_three_consumable_replacement_is_listed_to_call_first(page: Page, server: dict[str, Any]) -> None:
+    sign_in(page)
+    page.get_by_role("link", name="消耗部品の交換予定").click()
+    table = page.locator("#due-title + table")
+    expect(table).to_contain_text("田中 一郎")
+    expect(table).to_contain_text("2026年3月1日(日)前後")
+    expect(table).to_contain_text("03-1234-5678")
+    assert_controls_labelled(page)
+    shot(page, "15-consumables")
+
+
+def test_a_wrong_password_is_refused_with_a_polite_message(page: Page) -> None:
+    page.goto("/console/login")
+    page.get_by_label("ユーザー名").fill("sato")
+    page.get_by_label("パスワード").fill("not-the-password")
+    page.get_by_role("button", name="サインイン").click()
+    expect(page.get_by_role("alert")).to_have_text("ユーザー名またはパスワードが正しくありません。")
+    expect(page.get_by_label("ユーザー名")).to_have_value("sato")
+    shot(page, "00-sign-in-refused")

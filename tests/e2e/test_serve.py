@@ -1,0 +1,186 @@
+"""`hosho serve` as a user runs it, and `hosho check --api` against it; the admin commands; one line on errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hosho.admin import admin_key
+from hosho.engine import Engine
+from hosho.scenarios.runner import run_file
+from hosho.service import keys
+from hosho.service.context import Role, create_hosho
+from hosho.store.db import make_engine, migrate
+from tests.conftest import SPEC_EXAMPLES
+
+Completed = subprocess.CompletedProcess[str]
+KEY = re.compile(r"admin key \([^)]*\): (hsk_\S+)")
+
+
+def hosho(
+    *args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hosho.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env if env is not None else _env(),
+        cwd=cwd,
+    )
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("HOSHO_API_KEY", "HOSHO_DATABASE_URL")}
+    return {**env, **extra}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(tmp_path: Path, *args: str) -> Iterator[tuple[str, str]]:
+    """Run `hosho serve` until /v1/health answers; yield (base URL, admin key); always stop it."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    command = [sys.executable, "-m", "hosho.cli", "serve", "--port", str(port), *args]
+    with log.open("w") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=_env(), cwd=tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"hosho serve exited with {server.returncode}:\n{log.read_text()}")
+            try:
+                if httpx.get(f"{base}/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"hosho serve did not answer /v1/health:\n{log.read_text()}")
+            time.sleep(0.2)
+        found = KEY.search(log.read_text())
+        assert found, log.read_text()
+        yield base, found.group(1)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.mark.skipif(not SPEC_EXAMPLES.is_dir(), reason="shared/spec is not beside this checkout")
+def test_check_api_runs_the_spec_examples_through_a_served_hosho(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'served.sqlite3'}"
+    with serving(tmp_path, "--no-demo", "--database-url", database) as (base, key):
+        result = hosho("check", "--api", base, SPEC_EXAMPLES, env=_env(HOSHO_API_KEY=key))
+        assert (result.returncode, result.stdout.splitlines()[-1]) == (0, "15 passed, 0 failed"), result.stderr
+        stored = httpx.get(f"{base}/v1/contracts", headers={"Authorization": f"Bearer {key}"}).json()["total"]
+    # Every example's contract is in the service's database, but those the terms refuse at enrolment.
+    engine = Engine()
+    enrolled = [run_file(path, engine).results[0].facts.get("error") is None for path in SPEC_EXAMPLES.glob("*.yaml")]
+    assert stored == sum(enrolled) < len(enrolled)
+
+
+def test_serve_loads_the_demo_prints_url_docs_and_key_and_several_workers_answer(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'workers.sqlite3'}"
+    with serving(tmp_path, "--workers", "2", "--database-url", database) as (base, key):
+        out = (tmp_path / "serve.log").read_text()
+        assert "demo data: 300 contracts (loaded in " in out
+        assert f"Hosho is serving {base}" in out
+        assert f"API docs (OpenAPI): {base}/v1/docs" in out
+        assert httpx.get(f"{base}/v1/docs").status_code == 200
+        for _ in range(4):  # whichever worker answers sees the same database
+            seen = httpx.get(f"{base}/v1/contracts", headers={"Authorization": f"Bearer {key}"})
+            assert (seen.status_code, seen.json()["total"]) == (200, 300)
+
+
+def test_a_valid_admin_key_from_the_environment_is_reused_and_any_other_replaced(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'keys.sqlite3'}"
+    migrate(make_engine(url))
+    app = create_hosho(url)
+    try:
+        first, reused = admin_key(app, None)
+        assert not reused and first.startswith("hsk_")
+        assert admin_key(app, first) == (first, True)
+        agent = keys.create_key(app, role=Role.AGENT, name="agent")
+        replaced, reused = admin_key(app, agent)
+        assert not reused and replaced not in (first, agent)
+    finally:
+        app.db.dispose()
+
+
+def test_serve_refuses_a_port_in_use_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = hosho("serve", "--port", str(port), "--no-demo", "--database-url", f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == f"hosho serve: port {port} on 127.0.0.1 is already in use (another server? choose --port)"
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [("not a url", "invalid database URL"), ("nosuchdb://x", "invalid database URL")],
+)
+def test_serve_and_migrate_refuse_a_bad_database_url_with_one_line(url: str, reason: str) -> None:
+    for command in (["serve", "--port", str(free_port()), "--no-demo"], ["migrate"]):
+        result = hosho(*command, "--database-url", url)
+        assert result.returncode == 2, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and reason in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_migrate_then_retailers_and_keys_from_the_environment_url(tmp_path: Path) -> None:
+    env = _env(HOSHO_DATABASE_URL=f"sqlite:///{tmp_path / 'admin.sqlite3'}")
+    assert hosho("migrate", env=env).returncode == 0
+    assert hosho("retailers", "add", "kaden-east", "でんきのミライ 東日本", env=env).stdout.startswith("retailer kaden")
+    created = hosho("keys", "create", "--role", "retailer", "--name", "店舗1", "--retailer", "kaden-east", env=env)
+    assert created.returncode == 0 and re.fullmatch(r"hsk_[0-9a-f]{12}_\S{43}\n", created.stdout), created.stdout
+    unknown = hosho("keys", "create", "--role", "retailer", "--name", "x", "--retailer", "nope", env=env)
+    assert (unknown.returncode, unknown.stderr) == (2, "hosho keys: unknown retailer 'nope'\n")
+
+
+def test_keys_before_migrate_says_to_migrate(tmp_path: Path) -> None:
+    result = hosho(
+        "keys", "create", "--role", "agent", "--name", "a", "--database-url", f"sqlite:///{tmp_path / 'e.db'}"
+    )
+    assert result.returncode == 2
+    assert "run `hosho migrate` first" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_default_database_is_a_file_in_the_current_directory(tmp_path: Path) -> None:
+    assert hosho("migrate", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "hosho.sqlite3").is_file()
+
+
+def test_check_api_without_a_service_or_a_key_is_one_line() -> None:
+    unreachable = hosho("check", "--api", f"http://127.0.0.1:{free_port()}", "--key", "k", SPEC_EXAMPLES)
+    assert unreachable.returncode == 2 and unreachable.stderr.startswith("hosho check: cannot reach the Hosho API")
+    no_key = hosho("check", "--api", "http://127.0.0.1:1", SPEC_EXAMPLES)
+    assert (no_key.returncode, no_key.stderr) == (
+        2,
+        "hosho check: no API key: pass --key or set HOSHO_API_KEY (hosho serve prints one)\n",
+    )
