@@ -254,6 +254,29 @@ def test_a_malformed_body_is_a_422_problem_naming_the_first_field(api: Api) -> N
         "/v1/contracts", content=b"{not json", headers={**api.headers("agent"), "Content-Type": "application/json"}
     )
     assert assert_problem(broken, 422, "invalid_request")["field"] == "body"
+    not_utf8 = api.client.post(
+        "/v1/contracts", content=b'{"a": "\xff"}', headers={**api.headers("agent"), "Content-Type": "application/json"}
+    )
+    assert assert_problem(not_utf8, 422, "invalid_request")["field"] == "body"
+    nul = zest(subscriber={"name": "山田\x00太郎"}, equipment=[{"kind": "other", "model": "M", "serial": "S\x07"}])
+    problem = assert_problem(api.post("/v1/contracts", nul), 422, "invalid_request")
+    assert [error["field"] for error in problem["errors"]] == ["equipment.0.serial", "subscriber.name"]
+
+
+def test_search_filters_refuse_an_unknown_program_and_ignore_control_characters(api: Api) -> None:
+    enrolled_and_paid(api, zest(), "2024-04-01")
+    assert api.get("/v1/contracts", name="山田\x00").json()["total"] == 1
+    for path in ("/v1/contracts", "/v1/cases"):
+        problem = assert_problem(api.get(path, program="zest\x00"), 422, "invalid_request")
+        assert problem["field"] == "program"
+
+
+def test_ids_and_amounts_beyond_64_bits_are_a_422_not_a_crash(api: Api) -> None:
+    assert assert_problem(api.get(f"/v1/contracts/{2**64}"), 422, "invalid_request")["field"] == "contract_id"
+    body = {"kind": "visit_done", "date": "2026-01-05"}
+    assert assert_problem(api.post(f"/v1/cases/{2**63}/events", body), 422, "invalid_request")["field"] == "case_id"
+    huge = zest(purchase_price=10**20)
+    assert assert_problem(api.post("/v1/contracts", huge), 422, "invalid_request")["field"] == "purchase_price"
 
 
 def test_a_word_outside_the_vocabulary_is_a_422_listing_each(api: Api) -> None:

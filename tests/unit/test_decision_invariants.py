@@ -150,3 +150,22 @@ def test_a_request_made_on_the_last_day_after_hours_is_still_within_the_period(
     assert decision.covered
     assert decision.received_on == date(2029, 4, 2)
     assert decision.received_on - timedelta(days=2) == contract.coverage_end
+
+
+def test_a_request_dated_past_the_calendar_is_refused_naming_the_time(catalog: Catalog, engine: Engine) -> None:
+    contract = ipro_contract(catalog, plan="onsite-5y")
+    calendar = engine.calendar(contract.terms.closures)
+    late = datetime(calendar.last_day.year, 12, 30, 10, tzinfo=JST)  # its visit would fall after the last day
+    with pytest.raises(DomainError) as refused:
+        decide_repair(contract, RepairRequest(at=late, cause="normal_use"), calendar)
+    assert (refused.value.code, refused.value.field) == ("invalid_request", "at")
+    assert contract.cases == []
+
+
+def test_a_purchase_whose_period_would_end_after_9999_is_refused_naming_the_date(catalog: Catalog) -> None:
+    application = Application(
+        plan_id="kaden-5y", purchase_date=date(9999, 6, 1), purchase_price=1_000, warranty_fee=100, site=TOKYO
+    )
+    with pytest.raises(DomainError) as refused:
+        enroll(catalog.program("zest"), application)
+    assert (refused.value.code, refused.value.field) == ("invalid_contract", "purchase_date")

@@ -11,6 +11,7 @@ from hosho.api.auth import CurrentActor, HoshoDep
 from hosho.api.contracts import ContractId
 from hosho.api.problems import enum_error, responses
 from hosho.api.schemas import (
+    ID_MAX,
     BoardCaseOut,
     CaseEventIn,
     CaseProgressOut,
@@ -104,7 +105,10 @@ def board(
     responses=responses(403, 404, 409),
 )
 def record_event(
-    case_id: Annotated[int, Path(ge=1)], body: CaseEventIn, hosho: HoshoDep, actor: CurrentActor
+    case_id: Annotated[int, Path(ge=1, le=ID_MAX, description="The case's id")],
+    body: CaseEventIn,
+    hosho: HoshoDep,
+    actor: CurrentActor,
 ) -> dict[str, Any]:
     answer = cases.record_event(
         hosho,

@@ -10,6 +10,7 @@ from hosho.api.auth import CurrentActor, HoshoDep
 from hosho.api.certificate import certificate_data
 from hosho.api.problems import responses
 from hosho.api.schemas import (
+    ID_MAX,
     AuditEntryOut,
     ChangeReportIn,
     ContractOut,
@@ -24,7 +25,9 @@ from hosho.service import contracts
 
 router = APIRouter(tags=["contracts"], responses=responses(401, 422, 500))
 
-ContractId = Annotated[int, Path(ge=1, description="The contract's id")]
+# Beyond it the offset (page × per_page) leaves what any database can skip in a request.
+PAGE_MAX = 1_000_000
+ContractId = Annotated[int, Path(ge=1, le=ID_MAX, description="The contract's id")]
 
 
 def enrollment_input(body: EnrollmentIn) -> contracts.EnrollmentInput:
@@ -93,7 +96,7 @@ def search(
     name: Annotated[str | None, Query(max_length=200)] = None,
     status: Status | None = None,
     program: Annotated[str | None, Query(max_length=40)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     return contracts.search(

@@ -94,6 +94,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # FastAPI's answer to a body it cannot decode (not UTF-8, say): the same problem as malformed JSON.
+        return problem_response(422, "invalid_request", "body: the body cannot be read as JSON", field="body")
     code = HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
     detail = f"no route {request.method} {request.url.path}" if exc.status_code in (404, 405) else str(exc.detail)
     return problem_response(exc.status_code, code, detail, headers=exc.headers)

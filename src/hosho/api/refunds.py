@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from hosho.api.auth import CurrentActor, HoshoDep
 from hosho.api.contracts import ContractId
 from hosho.api.problems import responses
-from hosho.api.schemas import CancellationIn, CancellationOut, RefundPreviewOut
+from hosho.api.schemas import YEN_MAX, CancellationIn, CancellationOut, RefundPreviewOut
 from hosho.domain.refunds import CancelReason
 from hosho.service import refunds
 
@@ -30,7 +30,7 @@ def preview(
     actor: CurrentActor,
     date: Annotated[dt.date, Query(description="The day of cancellation")],
     reason: CancelReason = CancelReason.CUSTOMER,
-    transfer_fee: Annotated[int, Query(ge=0, description="Bank transfer fee deducted, in yen")] = 0,
+    transfer_fee: Annotated[int, Query(ge=0, le=YEN_MAX, description="Bank transfer fee deducted, in yen")] = 0,
 ) -> dict[str, Any]:
     return refunds.preview(hosho, actor, contract_id, on=date, reason=reason.value, transfer_fee=transfer_fee)
 

@@ -6,11 +6,12 @@ Requests refuse unknown fields (`extra="forbid"`): a misspelt field is an error,
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from hosho.domain.calendar import JST
 from hosho.domain.contract import EquipmentKind
@@ -22,7 +23,11 @@ def _in_jst(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=JST) if value.tzinfo is None else value.astimezone(JST)
 
 
-Yen = Annotated[int, Field(strict=True, ge=0, description="Integer yen (円)")]
+# Ids are 64-bit in the database; a larger one in a path finds nothing rather than overflowing the driver.
+ID_MAX = 2**63 - 1
+# 1,000億円 at most: far above any product, and still exact in the database's 64-bit integers after any rate.
+YEN_MAX = 100_000_000_000
+Yen = Annotated[int, Field(strict=True, ge=0, le=YEN_MAX, description="Integer yen (円)")]
 JstDatetime = Annotated[dt.datetime, AfterValidator(_in_jst)]
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -41,6 +46,14 @@ class EventKind(StrEnum):
 
 class RequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: object) -> object:
+        """Text holds no control characters but tab and line breaks (PostgreSQL refuses NUL outright)."""
+        if isinstance(value, str) and any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):
+            raise ValueError("must not contain control characters")
+        return value
 
 
 # --- requests -----------------------------------------------------------------------------------------------------

@@ -167,6 +167,10 @@ def japanese_holidays(first_year: int, last_year: int) -> dict[date, str]:
     return dict(Japan(years=range(first_year, last_year + 1), language="ja"))
 
 
+class OutsideCalendar(ValueError):
+    """A date, or a deadline counted from it, that the business calendar (its holiday years) does not cover."""
+
+
 class BusinessCalendar:
     """Business days from 1 January `first_year` to 31 December `last_year`, precomputed once."""
 
@@ -217,11 +221,11 @@ class BusinessCalendar:
     def _ordinal(self, d: date) -> int:
         ordinal = d.toordinal()
         if not self._first_ordinal <= ordinal <= self._last_ordinal:
-            raise ValueError(f"{d} is outside the business calendar, which covers {self._first} … {self._last}")
+            raise OutsideCalendar(f"{d} is outside the business calendar, which covers {self._first} … {self._last}")
         return ordinal
 
-    def _beyond(self, what: str) -> ValueError:
-        return ValueError(f"{what} falls after {self._last}, the end of the business calendar")
+    def _beyond(self, what: str) -> OutsideCalendar:
+        return OutsideCalendar(f"{what} falls after {self._last}, the end of the business calendar")
 
     def is_business_day(self, d: date) -> bool:
         return self._ordinal(d) not in self._closed

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import ParamSpec, TypeVar
 
 from hosho.domain.contract import (
     RECORDER_KINDS,
@@ -14,6 +16,9 @@ from hosho.domain.contract import (
 )
 from hosho.domain.periods import anniversary, period_end, period_end_not_counting_first_day
 from hosho.domain.program import CoverageStart, Program, ProgramVersion
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +119,11 @@ def enroll(program: Program, application: Application) -> Enrollment:
     window_ends = None
     if rule.window_months_after_operation_start is not None and app.operation_start_date is not None:
         # 運用開始後1ヶ月以内: the start day is not counted (初日不算入).
-        window_ends = period_end_not_counting_first_day(
-            app.operation_start_date, months=rule.window_months_after_operation_start
+        window_ends = _within_dates(
+            "operation_start_date",
+            period_end_not_counting_first_day,
+            app.operation_start_date,
+            months=rule.window_months_after_operation_start,
         )
         if applied_on > window_ends:
             raise DomainError(
@@ -131,7 +139,9 @@ def enroll(program: Program, application: Application) -> Enrollment:
         if app.manufacturer_warranty_months is not None
         else terms.coverage.default_manufacturer_warranty_months
     )
-    coverage = coverage_period(
+    coverage = _within_dates(
+        "purchase_date",
+        coverage_period,
         terms,
         purchase_date=app.purchase_date,
         term_years=plan.term_years,
@@ -188,6 +198,14 @@ def _check_amounts(terms: ProgramVersion, app: Application) -> None:
             raise DomainError("invalid_contract", f"{name} must not be negative", field=name)
     if app.purchase_price == 0 and terms.enrollment.requires_purchase_price:
         raise DomainError("invalid_contract", "purchase_price must be above 0", field="purchase_price")
+
+
+def _within_dates(field: str, compute: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """A period that would end past 9999-12-31 is a mistake in `field`, not a crash."""
+    try:
+        return compute(*args, **kwargs)
+    except (OverflowError, ValueError) as error:
+        raise DomainError("invalid_contract", f"{field}: the period cannot be counted ({error})", field=field) from None
 
 
 def _unique(labels: tuple[str, ...]) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from hosho.domain.calendar import BusinessCalendar, Reception, receive
+from hosho.domain.calendar import BusinessCalendar, OutsideCalendar, Reception, receive
 from hosho.domain.contract import CaseState, Contract, DomainError, RepairCase, Status
 from hosho.domain.program import CauseRule, CostLine, Payer, ServiceMode
 
@@ -88,13 +88,18 @@ def decide_repair(contract: Contract, request: RepairRequest, calendar: Business
         raise DomainError("invalid_request", f"unknown cause {request.cause!r}", field="cause")
     if request.claim != REPAIR_CLAIM and request.claim not in rules.claims:
         raise DomainError("invalid_request", f"unknown claim {request.claim!r}", field="claim")
-    reception = receive(request.at, terms.reception, calendar)
+    mode = contract.plan.service_mode
+    level = terms.sla.get(mode) if mode is ServiceMode.ONSITE else None
+    try:
+        reception = receive(request.at, terms.reception, calendar)
+        visit_by = calendar.add_business_days(reception.received_on, level.business_days) if level else None
+    except OutsideCalendar as error:  # a request dated beyond the holiday years the calendar knows
+        raise DomainError("invalid_request", str(error), field="at") from None
     requested_on = reception.requested_at.date()
     contract.refresh(requested_on)
 
     reasons = _grounds(contract, request, requested_on, cause_rule)
     above = _above_height(contract, request)
-    mode = contract.plan.service_mode
     island, onsite = contract.site.remote_island, contract.maker_onsite_repair
     deadline = None
     if reasons:
@@ -113,10 +118,8 @@ def decide_repair(contract: Contract, request: RepairRequest, calendar: Business
     else:
         covered = True
         reasons, clauses, costs = _covered_answer(contract, request.cause, cause_rule, above)
-        level = terms.sla.get(mode)
-        if mode is ServiceMode.ONSITE and level is not None:
-            due = calendar.add_business_days(reception.received_on, level.business_days)
-            deadline = Deadline("visit_by", due, reception.received_on, level.business_days, level.clauses)
+        if level is not None and visit_by is not None:
+            deadline = Deadline("visit_by", visit_by, reception.received_on, level.business_days, level.clauses)
 
     case = RepairCase(number=len(contract.cases) + 1, received_on=reception.received_on, covered=covered)
     if not covered:
@@ -206,7 +209,12 @@ def record_arrival(
     if case is None:
         raise DomainError("no_open_case", "no covered repair request is open for this contract")
     clock = max(item_on, check_sheet_on)
-    due = calendar.add_business_days(clock, level.business_days)
+    try:
+        due = calendar.add_business_days(clock, level.business_days)
+    except OutsideCalendar as error:
+        raise DomainError(
+            "invalid_request", str(error), field="date" if clock == item_on else "check_sheet_date"
+        ) from None
     case.item_arrived_on = clock
     case.repair_due = due
     deadline = Deadline("repair_due", due, clock, level.business_days, level.clauses)

@@ -15,7 +15,7 @@ from hosho.domain.contract import CaseState, DomainError
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.program import ServiceMode
 from hosho.domain.repairs import RepairRequest, decide_repair, record_arrival, record_estimate
-from hosho.service.context import Actor, Hosho, Role, ServiceError, not_found
+from hosho.service.context import Actor, Hosho, Role, ServiceError, known_program, not_found
 from hosho.service.contracts import change
 from hosho.service.views import case_view, costs_view, deadline_view, decision_view
 from hosho.store import models as m
@@ -206,7 +206,7 @@ def board(
         .limit(limit)
     )
     query = query.where(m.RepairCase.state == (state or CaseState.OPEN.value))
-    if program:
+    if known_program(hosho, program):
         query = query.where(m.Contract.program_id == program)
     if actor.role is Role.RETAILER:
         query = query.where(m.Contract.retailer_id == actor.retailer_id)

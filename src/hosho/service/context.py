@@ -55,6 +55,13 @@ def forbidden(action: str) -> ServiceError:
     return ServiceError(403, "forbidden", f"this key's role may not {action}")
 
 
+def known_program(hosho: Hosho, program: str | None) -> str | None:
+    """A program filter names a shipped program, or the caller hears which field is wrong."""
+    if program and program not in hosho.rules.catalog.programs:
+        raise ServiceError(422, "invalid_request", f"unknown program {program!r}", field="program")
+    return program
+
+
 def now_jst() -> datetime:
     return datetime.now(JST)
 

@@ -18,7 +18,7 @@ from hosho.domain.contract import Application, DomainError, Equipment, Equipment
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.lifecycle import manufacturer_replacement, pay, report_change, transfer_ownership
 from hosho.service.audit import record
-from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, not_found
+from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, known_program, not_found
 from hosho.service.search import code_key, name_key, phone_key, prefix_upper_bound
 from hosho.service.views import contract_view
 from hosho.store import models as m
@@ -394,7 +394,7 @@ def search(
         )
     if status:
         query = query.where(m.Contract.status == status)
-    if program:
+    if known_program(hosho, program):
         query = query.where(m.Contract.program_id == program)
     if (scope := _scope(actor)) is not None:
         query = query.where(m.Contract.retailer_id == scope)

@@ -7,8 +7,9 @@ import unicodedata
 
 import jaconv
 
-_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー－ｰ・･]")
-_SPACES = re.compile(r"[\s・･]+")
+# Spaces, middle dots and control characters (never part of a name; PostgreSQL refuses NUL in a query).
+_SEPARATORS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\-‐‑‒–—―−ー－ｰ・･]")
+_SPACES = re.compile(r"[\s\x00-\x1f\x7f-\x9f・･]+")
 
 
 def name_key(text: str) -> str:
