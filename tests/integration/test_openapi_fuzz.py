@@ -24,6 +24,7 @@ from hosho.api.app import create_app
 from hosho.domain.calendar import JST
 from hosho.service import cases, contracts, keys
 from hosho.service.context import SYSTEM, Hosho, Role
+from tests.integration.builders import zest_enrolment
 
 # Per operation and mode: about 800 requests per database; HOSHO_FUZZ_EXAMPLES=500 for a deeper run.
 EXAMPLES = int(os.environ.get("HOSHO_FUZZ_EXAMPLES", "20"))
@@ -32,16 +33,7 @@ EXAMPLES = int(os.environ.get("HOSHO_FUZZ_EXAMPLES", "20"))
 def _stock(hosho: Hosho) -> None:
     """A paid contract with an open case, so that generated ids sometimes find something."""
     keys.ensure_retailer(hosho, code="R1", name="量販店1")
-    enrolment = contracts.EnrollmentInput(
-        program="zest",
-        plan="kaden-5y",
-        purchase_date=date(2024, 4, 1),
-        purchase_price=100_000,
-        warranty_fee=5_000,
-        subscriber=contracts.SubscriberInput(name="山田 太郎", name_kana="ヤマダ タロウ", phone="090-1234-5678"),
-        equipment=(contracts.EquipmentInput("other", "NA-VX1", "SN-0001"),),
-        retailer="R1",
-    )
+    enrolment = zest_enrolment(retailer="R1")
     created, _ = contracts.enroll(hosho, SYSTEM, enrolment)
     contracts.pay_fee(hosho, SYSTEM, created["id"], on=date(2024, 4, 1))
     request = cases.RequestInput(at=datetime(2025, 10, 6, 10, tzinfo=JST), cause="normal_use")

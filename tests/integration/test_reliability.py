@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,6 +24,7 @@ from hosho.service import audit, cases, contracts, refunds
 from hosho.service.context import Actor, Hosho, Role, ServiceError, create_hosho
 from hosho.store import models as m
 from hosho.store import repository
+from tests.integration.builders import zest_enrolment
 from tests.integration.databases import fresh_database
 
 AGENT = Actor("agent:reliability", Role.AGENT)
@@ -36,21 +36,8 @@ REPAIR = cases.RequestInput(at=datetime(2026, 2, 10, 11, tzinfo=JST), cause="nor
 T = TypeVar("T")
 
 
-def _zest(**changes: Any) -> contracts.EnrollmentInput:
-    application = contracts.EnrollmentInput(
-        program="zest",
-        plan="kaden-5y",
-        purchase_date=date(2024, 4, 1),
-        purchase_price=100_000,
-        warranty_fee=5_000,
-        subscriber=contracts.SubscriberInput(name="山田 太郎", name_kana="ヤマダ タロウ", phone="090-1234-5678"),
-        equipment=(contracts.EquipmentInput("other", "NA-VX1", "SN-0001"),),
-    )
-    return replace(application, **changes)
-
-
 def _contract(hosho: Hosho, *, paid: bool) -> int:
-    created, _ = contracts.enroll(hosho, AGENT, _zest())
+    created, _ = contracts.enroll(hosho, AGENT, zest_enrolment())
     if paid:
         contracts.pay_fee(hosho, AGENT, created["id"], on=PAID_ON)
     return int(created["id"])
@@ -115,7 +102,9 @@ def test_fifty_simultaneous_cancellations_refund_exactly_once(crowded: Hosho) ->
 
 
 def test_fifty_simultaneous_enrolments_with_one_idempotency_key_open_one_contract(crowded: Hosho) -> None:
-    answers = _run_together(CROWD, lambda _: contracts.enroll(crowded, AGENT, _zest(), idempotency_key="order-race"))
+    answers = _run_together(
+        CROWD, lambda _: contracts.enroll(crowded, AGENT, zest_enrolment(), idempotency_key="order-race")
+    )
     assert not [answer for answer in answers if isinstance(answer, ServiceError)]
     enrolled = [answer for answer in answers if not isinstance(answer, ServiceError)]
     with crowded.reading() as session:
@@ -128,7 +117,7 @@ def test_fifty_simultaneous_enrolments_with_one_idempotency_key_open_one_contrac
 
 
 def test_racing_enrolments_with_one_key_and_different_bodies_conflict(crowded: Hosho) -> None:
-    bodies = [_zest(purchase_price=100_000 + index % 2) for index in range(CROWD)]  # two bodies, half each
+    bodies = [zest_enrolment(purchase_price=100_000 + index % 2) for index in range(CROWD)]  # two bodies, half each
     answers = _run_together(CROWD, lambda index: contracts.enroll(crowded, AGENT, bodies[index], idempotency_key="k"))
     with crowded.reading() as session:
         [(contract_id, winning_price)] = session.execute(select(m.Contract.id, m.Contract.purchase_price)).all()
@@ -329,7 +318,7 @@ PERSONAL_VALUES = (
 def test_personal_data_never_reaches_the_logs(hosho: Hosho, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="sqlalchemy")  # what echo="debug" turns on: SQL, parameters, rows
-    created, _ = contracts.enroll(hosho, AGENT, _zest(subscriber=PERSON))
+    created, _ = contracts.enroll(hosho, AGENT, zest_enrolment(subscriber=PERSON))
     contract_id = created["id"]
     contracts.pay_fee(hosho, AGENT, contract_id, on=PAID_ON)
     contracts.report_changes(hosho, AGENT, contract_id, on=date(2024, 6, 1), fields=MOVED)

@@ -10,25 +10,13 @@ import pytest
 from hosho.domain.calendar import JST
 from hosho.service import cases, contracts, keys, refunds
 from hosho.service.context import Actor, Hosho, Role, ServiceError
+from tests.integration.builders import zest_enrolment
 
 AGENT = Actor("agent:test", Role.AGENT)
 
 
-def _zest(retailer: str | None = None) -> contracts.EnrollmentInput:
-    return contracts.EnrollmentInput(
-        program="zest",
-        plan="kaden-5y",
-        purchase_date=date(2024, 4, 1),
-        purchase_price=100_000,
-        warranty_fee=5_000,
-        subscriber=contracts.SubscriberInput(name="山田 太郎", name_kana="ヤマダ タロウ", phone="090-1234-5678"),
-        equipment=(contracts.EquipmentInput("other", "NA-VX1", "SN-0001"),),
-        retailer=retailer,
-    )
-
-
 def test_a_contract_lives_through_payment_repair_and_cancellation(hosho: Hosho) -> None:
-    created, fresh = contracts.enroll(hosho, AGENT, _zest())
+    created, fresh = contracts.enroll(hosho, AGENT, zest_enrolment())
     assert fresh and created["status"] == "pending"
     paid = contracts.pay_fee(hosho, AGENT, created["id"], on=date(2024, 4, 1))
     assert paid["certificate_number"].startswith("ZEST-2024-")
@@ -49,7 +37,7 @@ def test_a_contract_lives_through_payment_repair_and_cancellation(hosho: Hosho) 
 
 
 def test_search_tolerates_width_kana_and_hyphens(hosho: Hosho) -> None:
-    created, _ = contracts.enroll(hosho, AGENT, _zest())
+    created, _ = contracts.enroll(hosho, AGENT, zest_enrolment())
     paid = contracts.pay_fee(hosho, AGENT, created["id"], on=date(2024, 4, 1))
     for query in (
         {"name": "ﾔﾏﾀﾞ"},
@@ -69,7 +57,7 @@ def test_a_retailer_key_sees_only_its_own_channel(hosho: Hosho) -> None:
     r1 = keys.authenticate(hosho, keys.create_key(hosho, role=Role.RETAILER, name="r1", retailer="R1"))
     r2 = keys.authenticate(hosho, keys.create_key(hosho, role=Role.RETAILER, name="r2", retailer="R2"))
     assert r1 is not None and r2 is not None
-    mine, _ = contracts.enroll(hosho, r1, _zest())
+    mine, _ = contracts.enroll(hosho, r1, zest_enrolment())
     assert contracts.get(hosho, r1, mine["id"])["retailer"] == "R1"
     with pytest.raises(ServiceError) as hidden:
         contracts.get(hosho, r2, mine["id"])
@@ -78,9 +66,9 @@ def test_a_retailer_key_sees_only_its_own_channel(hosho: Hosho) -> None:
 
 
 def test_the_same_idempotency_key_returns_the_first_contract(hosho: Hosho) -> None:
-    first, created = contracts.enroll(hosho, AGENT, _zest(), idempotency_key="order-1")
-    again, created_again = contracts.enroll(hosho, AGENT, _zest(), idempotency_key="order-1")
+    first, created = contracts.enroll(hosho, AGENT, zest_enrolment(), idempotency_key="order-1")
+    again, created_again = contracts.enroll(hosho, AGENT, zest_enrolment(), idempotency_key="order-1")
     assert (created, created_again, again["id"]) == (True, False, first["id"])
     with pytest.raises(ServiceError) as conflict:
-        contracts.enroll(hosho, AGENT, replace(_zest(), purchase_price=99_000), idempotency_key="order-1")
+        contracts.enroll(hosho, AGENT, replace(zest_enrolment(), purchase_price=99_000), idempotency_key="order-1")
     assert conflict.value.code == "idempotency_conflict"
