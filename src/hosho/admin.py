@@ -6,13 +6,16 @@ is one line for the user (`Fatal`, exit 2), never a traceback. Heavy imports wai
 
 from __future__ import annotations
 
+import copy
 import errno
+import getpass
 import os
+import secrets
 import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hosho.settings import DATABASE_URL, Settings
 
@@ -21,6 +24,9 @@ if TYPE_CHECKING:
     from hosho.service.context import Hosho
 
 DEMO_KEY_NAME = "demo-admin"
+DEMO_USER = "demo"
+PASSWORD_ENV = "HOSHO_USER_PASSWORD"
+SECRET_ENV = "HOSHO_SECRET_KEY"  # hosho.console.security reads it; not imported, to keep this module light
 
 
 class Fatal(Exception):
@@ -65,7 +71,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, demo: bool,
 
     from hosho.store.db import migrate
 
-    check_listen(host, port)
+    listener = listen(host, port)
     with database(settings, rules) as hosho:
         migrate(hosho.db)
         if demo:
@@ -78,18 +84,101 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, demo: bool,
         base = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
         print(f"Hosho is serving {base}  (database {shown(settings.database_url)})")
         print(f"  API docs (OpenAPI): {base}/v1/docs")
+        if demo:
+            password = demo_user(hosho)
+            print(f"  console: {base}/console/  user {DEMO_USER} / password {password} (new at each start)")
+        else:
+            print(f"  console: {base}/console/  (users: hosho users create --username NAME --role agent ...)")
         how = "from HOSHO_API_KEY" if reused else "new; only its hash is stored, so keep it"
         print(f"  admin key ({how}): {key}")
         print(f"  try: HOSHO_API_KEY={key} hosho check --api {base} scenarios", flush=True)
-        if workers == 1:
-            from hosho.api.app import create_app
-
-            uvicorn.run(create_app(hosho), host=host, port=port, log_level="info")
-            return 0
-    # Several processes: each worker builds its own application from the environment (hosho.asgi).
+    # Each worker builds its own application from the environment (hosho.asgi), on the socket bound here; their
+    # console cookies must verify in any of them, so they share one session key (random unless configured).
     os.environ[DATABASE_URL] = settings.database_url
-    uvicorn.run("hosho.asgi:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info")
+    os.environ.setdefault(SECRET_ENV, secrets.token_urlsafe(32))
+    with listener:
+        uvicorn.run(
+            "hosho.asgi:app_from_env",
+            factory=True,
+            fd=listener.fileno(),
+            workers=workers,
+            log_config=log_config(),
+            access_log=False,  # uvicorn's line carries the query string (phones, names): hosho.api logs instead
+        )
     return 0
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus Hosho's own lines (hosho.api: one per request, no personal data) on stderr."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["hosho"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before any work so that a busy port is one line, not a log after start-up.
+
+    TCP_NODELAY is set here: uvicorn's own socket for several workers leaves Nagle's algorithm on, and every
+    keep-alive response then waits about 40 ms for the client's delayed ACK (uvicorn#3149). Accepted
+    connections inherit the option on Linux.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise Fatal(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    listener = socket.socket(family, kind, proto)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        listener.bind(address)
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise Fatal(f"port {port} on {host} is already in use (another server? choose --port)") from None
+        raise Fatal(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    listener.set_inheritable(True)
+    return listener
+
+
+def demo_user(hosho: Hosho) -> str:
+    """The demo console user (an admin: every page), with a new password, which is returned to be printed."""
+    from hosho.service import users
+    from hosho.service.context import Role, ServiceError
+
+    password = secrets.token_urlsafe(12)
+    try:
+        users.create_user(hosho, DEMO_USER, password, Role.ADMIN, "デモ管理者")
+    except ServiceError as exc:
+        if exc.code != "conflict":
+            raise
+        users.set_password(hosho, DEMO_USER, password)
+    return password
+
+
+def create_user(settings: Settings, *, username: str, role: str, name: str, retailer: str | None) -> int:
+    """A console user; the password comes from HOSHO_USER_PASSWORD, else is asked for twice (never an argument)."""
+    from hosho.service import users
+    from hosho.service.context import Role, ServiceError
+
+    password = os.environ.get(PASSWORD_ENV) or _ask_password()
+    with database(settings) as hosho:
+        try:
+            user = users.create_user(hosho, username, password, Role(role), name, retailer)
+        except ServiceError as exc:
+            raise Fatal(exc.message) from None
+    print(f"console user {user.username!r} ({user.role.value}) created")
+    return 0
+
+
+def _ask_password() -> str:
+    if not sys.stdin.isatty():
+        raise Fatal(f"give the password in {PASSWORD_ENV} (no terminal to ask on)")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise Fatal("the two passwords differ")
+    return first
 
 
 def admin_key(hosho: Hosho, presented: str | None) -> tuple[str, bool]:
@@ -102,22 +191,6 @@ def admin_key(hosho: Hosho, presented: str | None) -> tuple[str, bool]:
         if actor is not None and actor.role is Role.ADMIN:
             return presented, True
     return keys.create_key(hosho, role=Role.ADMIN, name=DEMO_KEY_NAME), False
-
-
-def check_listen(host: str, port: int) -> None:
-    """Fail before any work when the address cannot be listened on (uvicorn would log and exit later)."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    except socket.gaierror as exc:
-        raise Fatal(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise Fatal(f"port {port} on {host} is already in use (another server? choose --port)") from None
-            raise Fatal(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 @contextmanager

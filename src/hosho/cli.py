@@ -52,6 +52,14 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--role", choices=ROLES, required=True)
     create.add_argument("--name", required=True, help="who uses it (shown in the audit trail)")
     create.add_argument("--retailer", metavar="CODE", help="the retailer a retailer key acts for")
+    users = commands.add_parser("users", help="console users").add_subparsers(dest="users_command", required=True)
+    user = users.add_parser(
+        "create", parents=[database], help="create a console user (password from $HOSHO_USER_PASSWORD, or asked)"
+    )
+    user.add_argument("--username", required=True)
+    user.add_argument("--role", choices=ROLES, required=True)
+    user.add_argument("--name", required=True, help="the name shown in the console, e.g. 山田(コールセンター)")
+    user.add_argument("--retailer", metavar="CODE", help="the retailer a retailer user belongs to")
     retailers = commands.add_parser("retailers", help="sales channels").add_subparsers(
         dest="retailers_command", required=True
     )
@@ -67,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.command in ("migrate", "keys", "retailers", "serve"):
+    if args.command in ("migrate", "keys", "users", "retailers", "serve"):
         from hosho import admin
 
         settings = Settings.load(database_url=args.database_url)
@@ -75,6 +83,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             return admin.migrate_database(settings)
         if args.command == "keys":
             return admin.create_key(settings, role=args.role, name=args.name, retailer=args.retailer)
+        if args.command == "users":
+            return admin.create_user(
+                settings, username=args.username, role=args.role, name=args.name, retailer=args.retailer
+            )
         if args.command == "retailers":
             return admin.add_retailer(settings, code=args.code, name=args.name)
         return admin.serve(

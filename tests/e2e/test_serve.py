@@ -25,6 +25,8 @@ from tests.conftest import SPEC_EXAMPLES
 
 Completed = subprocess.CompletedProcess[str]
 KEY = re.compile(r"admin key \([^)]*\): (hsk_\S+)")
+DEMO_USER = re.compile(r"console: \S+/console/  user (\S+) / password (\S+) ")
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def hosho(
@@ -110,6 +112,29 @@ def test_serve_loads_the_demo_prints_url_docs_and_key_and_several_workers_answer
         for _ in range(4):  # whichever worker answers sees the same database
             seen = httpx.get(f"{base}/v1/contracts", headers={"Authorization": f"Bearer {key}"})
             assert (seen.status_code, seen.json()["total"]) == (200, 300)
+
+
+def test_the_served_console_signs_in_the_demo_user_on_any_worker_and_logs_no_query(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'console.sqlite3'}"
+    with serving(tmp_path, "--workers", "2", "--database-url", database) as (base, key):
+        log = tmp_path / "serve.log"
+        found = DEMO_USER.search(log.read_text())
+        assert found, log.read_text()
+        user, password = found.groups()
+        with httpx.Client(base_url=base) as browser:
+            token = CSRF.search(browser.get("/console/login").text)
+            assert token is not None
+            form = {"username": user, "password": password, "csrf_token": token.group(1)}
+            assert browser.post("/console/login", data=form).status_code == 303
+            for _ in range(6):  # two workers: the cookie one signed is good in the other (one session key)
+                page = browser.get("/console/", params={"q": "090-0000-0000"})
+                assert page.status_code == 200 and "デモ管理者さん" in page.text
+        phone = "09011112222"
+        httpx.get(f"{base}/v1/contracts", params={"phone": phone}, headers={"Authorization": f"Bearer {key}"})
+        time.sleep(0.5)  # the workers' log lines reach the file
+        written = log.read_text()
+        assert "GET /v1/contracts 200" in written  # Hosho's own access line, by route, without the query
+        assert phone not in written and "090-0000-0000" not in written and "q=" not in written
 
 
 def test_a_valid_admin_key_from_the_environment_is_reused_and_any_other_replaced(tmp_path: Path) -> None:

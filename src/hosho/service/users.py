@@ -59,10 +59,7 @@ def create_user(
     role = Role(role)
     if not name or len(name) > MAX_USERNAME_LENGTH or any(ch.isspace() for ch in name):
         raise ServiceError(422, "invalid_request", "username must be 1–80 characters without spaces", field="username")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(
-            422, "invalid_request", f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
-        )
+    _check_password(password)
     if (role is Role.RETAILER) != (retailer is not None):
         raise ServiceError(
             422, "invalid_request", "a retailer user, and only a retailer user, names its retailer", field="retailer"
@@ -89,6 +86,25 @@ def create_user(
             return _user(row)
     except IntegrityError:
         raise ServiceError(409, "conflict", f"user {name!r} already exists", field="username") from None
+
+
+def set_password(hosho: Hosho, username: str, password: str) -> User:
+    """A new password for an existing user (the old one stops working at once)."""
+    _check_password(password)
+    password_hash = _hasher().hash(password)
+    with hosho.transaction() as session:
+        row = session.execute(select(m.User).where(m.User.username == _normalise(username))).scalar_one_or_none()
+        if row is None:
+            raise ServiceError(404, "not_found", f"user {username!r} not found", field="username")
+        row.password_hash = password_hash
+        return _user(row)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(
+            422, "invalid_request", f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
+        )
 
 
 def authenticate_user(hosho: Hosho, username: str, password: str) -> User | None:
