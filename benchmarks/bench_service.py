@@ -1,11 +1,12 @@
-"""HTTP throughput and latency of the API under uvicorn, with the load generator on the same machine.
+"""HTTP throughput and latency of the API as served by `hosho serve`, with the load generator on the same machine.
 
 Run: .venv/bin/python -m benchmarks.bench_service [URL ...] [--duration 20] [--connections 16] [--workers 2]
 
 For each database URL (default: PostgreSQL `hosho_bench` and SQLite /tmp/hosho-bench/hosho.sqlite3, both loaded
-by benchmarks.seed_contracts), starts `uvicorn hosho.asgi:app_from_env --factory --workers N` on a free loopback
-port, creates an agent API key through the service layer (revoked at the end), checks that three lookups find
-their contracts, then drives `wrk` (Debian package `wrk`) for a fixed time per phase, after a warm-up:
+by benchmarks.seed_contracts), starts `hosho serve --no-demo --workers N` (the product as shipped: its socket,
+its access log) on a free loopback port, creates an agent API key through the service layer (revoked at the end),
+checks that three lookups find their contracts, then drives `wrk` (Debian package `wrk`) for a fixed time per
+phase, after a warm-up:
 
   bare    GET  /v1/health                              no authentication, no database
   lookup  GET  /v1/contracts?certificate_number=…      a random existing certificate per request
@@ -16,9 +17,7 @@ machine's CPU went during each phase (server, the PostgreSQL backends of this da
 the CPU per request, which holds up better than req/s on a machine shared with other work. The server is stopped
 at the end, always.
 
-  --nodelay              start uvicorn through benchmarks.uvicorn_nodelay (TCP_NODELAY; uvicorn#3149)
-  --app MODULE:FACTORY   another app factory, e.g. benchmarks.proposals:app_from_env (HOSHO_BENCH_PROPOSALS=…)
-  --server-path DIR      first on the server's PYTHONPATH, e.g. a folder holding httptools and uvloop
+  --server-path DIR      first on the server's PYTHONPATH, e.g. a folder holding other versions of its packages
   --profile DIR          py-spy (on PATH) samples the workers' GIL holder during the lookup phase
   --wait-idle FRACTION   before each phase, wait for the machine to be quieter than FRACTION
 """
@@ -57,7 +56,6 @@ DEFAULT_URLS = (
     "postgresql://postgres@127.0.0.1:5432/hosho_bench",
     "sqlite:////tmp/hosho-bench/hosho.sqlite3",
 )
-DEFAULT_APP = "hosho.asgi:app_from_env"
 LOOKUP_TARGET = (1_000.0, 25.0)  # requests/s at least, p99 ms under
 ENROL_TARGET = 300.0
 SAMPLE = 20_000  # certificate numbers the load generator picks from
@@ -207,16 +205,14 @@ def free_port() -> int:
 
 @contextmanager
 def server(url: str, args: argparse.Namespace, workdir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """uvicorn with N workers on a free loopback port; stopped (its whole process group) when the block ends."""
+    """`hosho serve` with N workers on a free loopback port; stopped (its whole process group) when the block ends."""
     port = free_port()
     log = workdir / "server.log"
-    launcher = "benchmarks.uvicorn_nodelay" if args.nodelay else "uvicorn"
     command = [
-        sys.executable, "-m", launcher, args.app, "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-        "--no-access-log", "--log-level", "info",
+        sys.executable, "-m", "hosho.cli", "serve", "--no-demo",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers), "--database-url", url,
     ]  # fmt: skip
-    env = {**os.environ, "HOSHO_DATABASE_URL": url}
+    env = dict(os.environ)
     if args.server_path:
         # e.g. a folder with httptools and uvloop, which uvicorn then picks up ("auto")
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(args.server_path), env.get("PYTHONPATH")]))
@@ -233,7 +229,7 @@ def _wait_until_ready(process: subprocess.Popen[bytes], log: Path, workers: int,
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"uvicorn exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            raise SystemExit(f"hosho serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
         if log.read_text(errors="replace").count("Application startup complete") >= workers:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=2).status_code == 200:
@@ -241,7 +237,7 @@ def _wait_until_ready(process: subprocess.Popen[bytes], log: Path, workers: int,
             except httpx.HTTPError:
                 pass
         time.sleep(0.2)
-    raise SystemExit(f"uvicorn did not start in 120 s:\n{log.read_text()[-3000:]}")
+    raise SystemExit(f"hosho serve did not start in 120 s:\n{log.read_text()[-3000:]}")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -455,12 +451,11 @@ def bench(url: str, args: argparse.Namespace) -> None:
         workdir = Path(tmp)
         count, key, numbers, retailers = prepare(hosho, workdir, rng)
         print(
-            f"\n{kind}: {count:,} contracts; uvicorn --workers {args.workers}; wrk -t{args.threads}; "
+            f"\n{kind}: {count:,} contracts; hosho serve --workers {args.workers}; wrk -t{args.threads}; "
             f"{args.duration} s per phase after {args.warmup} s of warm-up; {_load()}"
         )
-        launcher = "benchmarks.uvicorn_nodelay (TCP_NODELAY on the listener)" if args.nodelay else "uvicorn"
-        extras = f" with {args.server_path} first on its path" if args.server_path else ""
-        print(f"server: python -m {launcher} {args.app} --factory{extras}")
+        if args.server_path:
+            print(f"server: with {args.server_path} first on its path")
         results: list[Result] = []
         try:
             with server(url, args, workdir) as (base, process):
@@ -573,11 +568,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="before each phase, wait (up to 10 min) for the machine "
         "to be less than FRACTION busy, e.g. 0.15 on a machine shared with other work",
     )
-    parser.add_argument("--app", default=DEFAULT_APP, help="the uvicorn app factory")
     parser.add_argument("--server-path", type=Path, help="a folder put first on the server's PYTHONPATH")
-    parser.add_argument(
-        "--nodelay", action="store_true", help="start uvicorn through benchmarks.uvicorn_nodelay (uvicorn#3149)"
-    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from hosho.service import keys
 from hosho.service.context import Actor, Hosho, ServiceError
@@ -34,13 +35,20 @@ class KeyCache:
         self._found: dict[str, tuple[Actor, float]] = {}
         self._lock = threading.Lock()
 
-    def actor(self, presented: str) -> Actor | None:
+    def cached(self, presented: str) -> Actor | None:
+        """The actor of a key looked up less than `ttl` ago; no I/O, so it runs on the event loop."""
         digest = hashlib.sha256(presented.encode()).hexdigest()
-        now = self._clock()
         with self._lock:
             hit = self._found.get(digest)
-        if hit is not None and hit[1] > now:
-            return hit[0]
+        return hit[0] if hit is not None and hit[1] > self._clock() else None
+
+    def actor(self, presented: str) -> Actor | None:
+        """The cached actor, else the database's answer (None for an unknown or revoked key), remembered."""
+        hit = self.cached(presented)
+        if hit is not None:
+            return hit
+        digest = hashlib.sha256(presented.encode()).hexdigest()
+        now = self._clock()
         actor = keys.authenticate(self._hosho, presented)
         with self._lock:
             if actor is None:
@@ -52,23 +60,24 @@ class KeyCache:
         return actor
 
 
-def current_actor(
+async def current_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     api_key: Annotated[str | None, Depends(api_key_header)],
 ) -> Actor:
+    # async: a cache hit answers on the event loop; only a miss takes a worker thread (it reads the database).
     presented = credentials.credentials if credentials is not None else api_key
     if not presented:
         raise ServiceError(401, "unauthorized", "an API key is required (Authorization: Bearer, or X-API-Key)")
     cache: KeyCache = request.app.state.keys
-    actor = cache.actor(presented)
+    actor = cache.cached(presented) or await run_in_threadpool(cache.actor, presented)
     if actor is None:
         raise ServiceError(401, "unauthorized", "the API key is unknown or revoked")
     setattr(request.state, ACTOR_NAME, actor.name)
     return actor
 
 
-def get_hosho(request: Request) -> Hosho:
+async def get_hosho(request: Request) -> Hosho:
     hosho: Hosho = request.app.state.hosho
     return hosho
 

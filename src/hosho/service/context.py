@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hosho.domain.calendar import JST
 from hosho.engine import Engine
-from hosho.store.db import make_engine, make_sessionmaker
+from hosho.store.db import WriterGate, make_engine, make_sessionmaker
 
 
 class Role(StrEnum):
@@ -74,6 +74,8 @@ class Hosho:
     db: DbEngine
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime] = field(default=now_jst)
+    readers: sessionmaker[Session] | None = None  # read-only sessions (on SQLite: no write lock)
+    writers: WriterGate | None = None
 
     def today(self) -> date:
         return self.clock().astimezone(JST).date()
@@ -81,17 +83,28 @@ class Hosho:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit when the block ends normally, roll back on any exception."""
-        with self.sessions() as session, session.begin():
+        gate = self.writers.held() if self.writers is not None else nullcontext()
+        with gate, self.sessions() as session, session.begin():
             yield session
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        with self.sessions() as session:
+        """A read: nothing is written. It ends with COMMIT, not ROLLBACK, because psycopg drops every statement
+        it has prepared on the connection at a ROLLBACK, and the hot reads are worth keeping prepared."""
+        with (self.readers or self.sessions)() as session:
             yield session
+            session.commit()
 
 
 def create_hosho(
     url: str, *, rules: Engine | None = None, clock: Callable[[], datetime] | None = None, **engine_options: object
 ) -> Hosho:
     db = make_engine(url, **engine_options)
-    return Hosho(rules or Engine(), db, make_sessionmaker(db), clock or now_jst)
+    return Hosho(
+        rules or Engine(),
+        db,
+        make_sessionmaker(db),
+        clock or now_jst,
+        readers=make_sessionmaker(db, read_only=True),
+        writers=WriterGate(db),
+    )

@@ -6,9 +6,10 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -16,11 +17,19 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hosho.domain.contract import Application, DomainError, Equipment, EquipmentKind
 from hosho.domain.contract import Contract as DomainContract
+from hosho.domain.enrollment import Enrollment
 from hosho.domain.lifecycle import manufacturer_replacement, pay, report_change, transfer_ownership
 from hosho.service.audit import record
 from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, known_program, not_found
 from hosho.service.search import code_key, name_key, phone_key, prefix_upper_bound
-from hosho.service.views import contract_view
+from hosho.service.views import (
+    CARD_COLUMNS,
+    EQUIPMENT_COLUMNS,
+    SUBSCRIBER_COLUMNS,
+    case_view,
+    contract_card,
+    contract_view,
+)
 from hosho.store import models as m
 from hosho.store import repository
 
@@ -79,12 +88,13 @@ def _require(actor: Actor, roles: frozenset[Role], action: str) -> None:
         raise forbidden(action)
 
 
-def _retailer_id(session: Session, actor: Actor, code: str | None) -> int | None:
+def _retailer(session: Session, actor: Actor, code: str | None) -> m.Retailer | None:
+    """The channel of a new contract: a retailer key's own, else the one named (an unknown code is refused)."""
     if actor.role is Role.RETAILER:
-        return actor.retailer_id
+        return session.get(m.Retailer, actor.retailer_id) if actor.retailer_id is not None else None
     if code is None:
         return None
-    found = session.execute(select(m.Retailer.id).where(m.Retailer.code == code)).scalar_one_or_none()
+    found = session.execute(select(m.Retailer).where(m.Retailer.code == code)).scalar_one_or_none()
     if found is None:
         raise ServiceError(422, "invalid_contract", f"unknown retailer {code!r}", field="retailer")
     return found
@@ -96,21 +106,27 @@ def enroll(
     """Open a pending contract. With an Idempotency-Key, a repeat returns the first contract (created=False)."""
     _require(actor, WRITERS, "enrol contracts")
     fingerprint = data.fingerprint()
-    if idempotency_key is not None:
-        existing = _by_idempotency(hosho, actor, idempotency_key, fingerprint)
-        if existing is not None:
-            return existing, False
+    # The rules and the new rows first: on SQLite the transaction holds the only write lock, so it holds no more
+    # than the writes.
+    enrollment = _decide(hosho, data)
+    row = _new_row(hosho, actor, data, enrollment, idempotency_key, fingerprint)
     try:
         with hosho.transaction() as session:
-            return _enroll(hosho, session, actor, data, idempotency_key, fingerprint), True
+            row.retailer = _retailer(session, actor, data.retailer)
+            session.add(row)
+            session.flush()
+            record(session, hosho, actor, "contract.enrolled", row, None)
     except IntegrityError:
-        # Another request with the same key won the race: answer with its contract.
+        # The key's unique constraint refused a second contract: this is a repeat (a retry, or a racing twin),
+        # answered with the first contract, or 409 when the body differs. Repeats are rare, so the key is looked
+        # up only then, not before every enrolment.
         if idempotency_key is None:
             raise
         existing = _by_idempotency(hosho, actor, idempotency_key, fingerprint)
         if existing is None:
             raise
         return existing, False
+    return {**view(hosho, row), "clauses": list(enrollment.clauses)}, True
 
 
 def _by_idempotency(hosho: Hosho, actor: Actor, key: str, fingerprint: str) -> dict[str, Any] | None:
@@ -133,13 +149,11 @@ def _by_idempotency(hosho: Hosho, actor: Actor, key: str, fingerprint: str) -> d
                 "this Idempotency-Key was used for a different enrolment",
                 field="Idempotency-Key",
             )
-        return view(session, hosho, row)
+        return view(hosho, row)
 
 
-def _enroll(
-    hosho: Hosho, session: Session, actor: Actor, data: EnrollmentInput, key: str | None, fingerprint: str
-) -> dict[str, Any]:
-    retailer_id = _retailer_id(session, actor, data.retailer)
+def _decide(hosho: Hosho, data: EnrollmentInput) -> Enrollment:
+    """The terms' answer to the application (window, whole system, area, periods), or the refusal."""
     try:
         site = hosho.rules.site(
             postal_code=data.site_postal_code, country=data.site_country, remote_island=data.remote_island
@@ -160,11 +174,16 @@ def _enroll(
             site=site,
             maker_onsite_repair=data.maker_onsite_repair,
         )
-        enrollment = hosho.rules.enroll(data.program, application)
+        return hosho.rules.enroll(data.program, application)
     except DomainError as error:
         raise _domain_error(error) from None
     except ValueError as error:
         raise ServiceError(422, "invalid_contract", str(error), field="equipment") from None
+
+
+def _new_row(
+    hosho: Hosho, actor: Actor, data: EnrollmentInput, enrollment: Enrollment, key: str | None, fingerprint: str
+) -> m.Contract:
     contract = enrollment.contract
     person = data.subscriber
     subscriber = m.Subscriber(
@@ -178,11 +197,10 @@ def _enroll(
         postal_code=person.postal_code,
         address=person.address,
     )
-    row = m.Contract(
+    return m.Contract(
         program_id=data.program,
         terms_version=contract.terms.effective_from,
         plan_id=contract.plan.id,
-        retailer_id=retailer_id,
         subscriber=subscriber,
         status=contract.status.value,
         purchase_date=contract.purchase_date,
@@ -192,9 +210,9 @@ def _enroll(
         manufacturer_warranty_months=contract.manufacturer_warranty_months,
         repair_cap=contract.repair_cap,
         operation_start_date=contract.operation_start_date,
-        site_postal_code=site.postal_code,
-        site_country=site.country,
-        remote_island=site.remote_island,
+        site_postal_code=contract.site.postal_code,
+        site_country=contract.site.country,
+        remote_island=contract.site.remote_island,
         maker_onsite_repair=contract.maker_onsite_repair,
         coverage_start=contract.coverage_start,
         coverage_end=contract.coverage_end,
@@ -203,6 +221,7 @@ def _enroll(
         idempotency_key=key,
         request_hash=fingerprint,
         created_at=hosho.clock(),
+        cases=[],  # new: the audit snapshot counts them without a query
         equipment=[
             m.Equipment(
                 kind=item.kind.value,
@@ -214,19 +233,10 @@ def _enroll(
             for item in contract.equipment
         ],
     )
-    session.add(row)
-    session.flush()
-    record(session, hosho, actor, "contract.enrolled", row, None)
-    answer = view(session, hosho, row)
-    answer["clauses"] = list(enrollment.clauses)
-    return answer
 
 
-def view(session: Session, hosho: Hosho, row: m.Contract) -> dict[str, Any]:
-    code = None
-    if row.retailer_id is not None:
-        code = session.execute(select(m.Retailer.code).where(m.Retailer.id == row.retailer_id)).scalar_one()
-    return contract_view(row, hosho.rules.catalog, retailer_code=code)
+def view(hosho: Hosho, row: m.Contract) -> dict[str, Any]:
+    return contract_view(row, hosho.rules.catalog)
 
 
 def get(hosho: Hosho, actor: Actor, contract_id: int) -> dict[str, Any]:
@@ -234,7 +244,7 @@ def get(hosho: Hosho, actor: Actor, contract_id: int) -> dict[str, Any]:
         row = repository.load(session, contract_id, retailer_id=_scope(actor))
         if row is None:
             raise not_found(f"contract {contract_id}")
-        return view(session, hosho, row)
+        return view(hosho, row)
 
 
 def _scope(actor: Actor) -> int | None:
@@ -286,7 +296,7 @@ def _change(hosho: Hosho, actor: Actor, contract_id: int, action: str, apply: An
         flag_modified(row, "status")
         session.flush()
         record(session, hosho, actor, action, row, before)
-        answer = view(session, hosho, row)
+        answer = view(hosho, row)
         answer["clauses"] = list(getattr(outcome, "clauses", ()))
         return answer, outcome
 
@@ -363,6 +373,55 @@ def _report(hosho: Hosho, row: m.Contract, kind: str, on: date, fields: dict[str
     return m.ChangeReport(contract_id=row.id, kind=kind, reported_on=on, fields=fields, created_at=hosho.clock())
 
 
+_CONTRACTS, _SUBSCRIBERS = m.Contract.__table__, m.Subscriber.__table__
+_RETAILERS, _EQUIPMENT = m.Retailer.__table__, m.Equipment.__table__
+# One row per contract with all its card shows but equipment and cases, which follow by contract id.
+_CARDS = (
+    select(
+        *(_CONTRACTS.c[name] for name in CARD_COLUMNS),
+        *(_SUBSCRIBERS.c[name].label(f"subscriber_{name}") for name in SUBSCRIBER_COLUMNS),
+        _RETAILERS.c.code.label("retailer_code"),
+        exists().where(m.RepairCase.contract_id == _CONTRACTS.c.id).label("has_cases"),
+    )
+    .join(_SUBSCRIBERS, _SUBSCRIBERS.c.id == _CONTRACTS.c.subscriber_id)
+    .outerjoin(_RETAILERS, _RETAILERS.c.id == _CONTRACTS.c.retailer_id)
+)
+
+
+_EQUIPMENT_OF = (
+    select(_EQUIPMENT.c.contract_id, *(_EQUIPMENT.c[name] for name in EQUIPMENT_COLUMNS))
+    .where(_EQUIPMENT.c.contract_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_EQUIPMENT.c.id)
+)
+_CASES_OF = (
+    select(m.RepairCase)
+    .where(m.RepairCase.contract_id.in_(bindparam("ids", expanding=True)))
+    .order_by(m.RepairCase.number)
+)
+
+
+@cache
+def _search_statement(filters: frozenset[str]) -> tuple[Select[Any], Select[Any]]:
+    """The page and the count for one combination of filters, built once, with the values as bound parameters.
+
+    Building a statement of this width costs more than running it (on SQLite, more than the query itself).
+    """
+    c, s = _CONTRACTS.c, _SUBSCRIBERS.c
+    conditions = {
+        "certificate_number": c.certificate_number == bindparam("certificate_number"),
+        "serial": c.id.in_(select(_EQUIPMENT.c.contract_id).where(_EQUIPMENT.c.serial_key == bindparam("serial"))),
+        "phone": s.phone_key == bindparam("phone"),
+        "name": ((s.name_key >= bindparam("name")) & (s.name_key < bindparam("name_upper")))
+        | ((s.kana_key >= bindparam("name")) & (s.kana_key < bindparam("name_upper"))),
+        "status": c.status == bindparam("status"),
+        "program": c.program_id == bindparam("program"),
+        "retailer": c.retailer_id == bindparam("retailer"),
+    }
+    query = _CARDS.where(*(conditions[name] for name in sorted(filters)))
+    page = query.order_by(c.id).offset(bindparam("offset")).limit(bindparam("limit"))
+    return page, select(func.count()).select_from(query.subquery())
+
+
 def search(
     hosho: Hosho,
     actor: Actor,
@@ -376,33 +435,55 @@ def search(
     page: int = 1,
     per_page: int = 20,
 ) -> dict[str, Any]:
-    """Find contracts; names match as a prefix of kanji or kana, width and spacing folded."""
-    query = select(m.Contract).join(m.Subscriber)
+    """Find contracts; names match as a prefix of kanji or kana, width and spacing folded.
+
+    The call center's hot path (a certificate number read out on the phone): Core statements built once, one for
+    the contracts with subscriber and retailer, one for their equipment, and cases only for contracts having any.
+    """
+    values: dict[str, Any] = {}
     if certificate_number:
-        query = query.where(m.Contract.certificate_number == code_key(certificate_number))
+        values["certificate_number"] = code_key(certificate_number)
     if serial:
-        ids = select(m.Equipment.contract_id).where(m.Equipment.serial_key == code_key(serial))
-        query = query.where(m.Contract.id.in_(ids))
+        values["serial"] = code_key(serial)
     if phone:
-        query = query.where(m.Subscriber.phone_key == phone_key(phone))
+        values["phone"] = phone_key(phone)
     if name:
-        key = name_key(name)
-        upper = prefix_upper_bound(key)
-        query = query.where(
-            ((m.Subscriber.name_key >= key) & (m.Subscriber.name_key < upper))
-            | ((m.Subscriber.kana_key >= key) & (m.Subscriber.kana_key < upper))
-        )
+        values["name"] = name_key(name)
+        values["name_upper"] = prefix_upper_bound(values["name"])
     if status:
-        query = query.where(m.Contract.status == status)
+        values["status"] = status
     if known_program(hosho, program):
-        query = query.where(m.Contract.program_id == program)
+        values["program"] = program
     if (scope := _scope(actor)) is not None:
-        query = query.where(m.Contract.retailer_id == scope)
+        values["retailer"] = scope
+    page_query, count_query = _search_statement(frozenset(values) - {"name_upper"})
     with hosho.reading() as session:
-        total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        rows = session.execute(query.order_by(m.Contract.id).offset((page - 1) * per_page).limit(per_page)).unique()
-        items = [view(session, hosho, row) for row in rows.scalars()]
-    return {"items": items, "page": page, "per_page": per_page, "total": total}
+        rows = session.execute(page_query, {**values, "offset": (page - 1) * per_page, "limit": per_page}).all()
+        # When the whole answer is on the first page (a certificate lookup), it is its own count.
+        whole = page == 1 and len(rows) < per_page
+        total = len(rows) if whole else session.execute(count_query, values).scalar_one()
+        ids = [row.id for row in rows]
+        equipment: dict[int, list[dict[str, Any]]] = {contract_id: [] for contract_id in ids}
+        if ids:
+            for item in session.execute(_EQUIPMENT_OF, {"ids": ids}):
+                equipment[item.contract_id].append({n: item._mapping[n] for n in EQUIPMENT_COLUMNS})
+        cases: dict[int, list[dict[str, Any]]] = {contract_id: [] for contract_id in ids}
+        if with_cases := [row.id for row in rows if row.has_cases]:
+            for case in session.execute(_CASES_OF, {"ids": with_cases}).scalars():
+                cases[case.contract_id].append(case_view(case))
+    catalog = hosho.rules.catalog
+    cards = [
+        contract_card(
+            dict(row._mapping),
+            catalog,
+            subscriber={n: row._mapping[f"subscriber_{n}"] for n in SUBSCRIBER_COLUMNS},
+            retailer=row.retailer_code,
+            equipment=equipment[row.id],
+            cases=cases[row.id],
+        )
+        for row in rows
+    ]
+    return {"items": cards, "page": page, "per_page": per_page, "total": total}
 
 
 def audit_trail(hosho: Hosho, actor: Actor, contract_id: int) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -102,51 +103,93 @@ def case_view(case: m.RepairCase) -> dict[str, Any]:
     }
 
 
-def contract_view(row: m.Contract, catalog: Catalog, *, retailer_code: str | None = None) -> dict[str, Any]:
-    program = catalog.program(row.program_id)
-    terms = next(v for v in program.versions if v.effective_from == row.terms_version)
-    plan = terms.plans[row.plan_id]
-    subscriber = row.subscriber
+# What a contract's card shows, by column: read from an ORM row (contract_view) or selected by search (Core).
+CARD_COLUMNS = (
+    "id",
+    "status",
+    "program_id",
+    "terms_version",
+    "plan_id",
+    "certificate_number",
+    "certificate_issued_on",
+    "purchase_date",
+    "applied_on",
+    "purchase_price",
+    "warranty_fee",
+    "repair_cap",
+    "operation_start_date",
+    "coverage_start",
+    "coverage_end",
+    "paid_on",
+    "ended_on",
+    "refund",
+    "site_postal_code",
+    "site_country",
+    "remote_island",
+    "version",
+)
+SUBSCRIBER_COLUMNS = ("name", "name_kana", "phone", "email", "postal_code", "address")
+EQUIPMENT_COLUMNS = ("kind", "model", "serial", "service_mode")
+
+
+def contract_view(row: m.Contract, catalog: Catalog) -> dict[str, Any]:
+    return contract_card(
+        {name: getattr(row, name) for name in CARD_COLUMNS},
+        catalog,
+        subscriber={name: getattr(row.subscriber, name) for name in SUBSCRIBER_COLUMNS},
+        retailer=row.retailer.code if row.retailer is not None else None,
+        equipment=[{name: getattr(item, name) for name in EQUIPMENT_COLUMNS} for item in row.equipment],
+        cases=[case_view(case) for case in row.cases],
+    )
+
+
+def contract_card(
+    row: Mapping[str, Any],
+    catalog: Catalog,
+    *,
+    subscriber: dict[str, Any],
+    retailer: str | None,
+    equipment: list[dict[str, Any]],
+    cases: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The contract as the API and the console show it; `row` holds the CARD_COLUMNS."""
+    program = catalog.program(row["program_id"])
+    terms = next(v for v in program.versions if v.effective_from == row["terms_version"])
+    plan = terms.plans[row["plan_id"]]
     maker_end: date | None = None
-    if row.coverage_start != row.purchase_date:
-        maker_end = date.fromordinal(row.coverage_start.toordinal() - 1)
-    schedule = consumable_schedule(terms, plan.consumable_replacements, row.purchase_date)
+    if row["coverage_start"] != row["purchase_date"]:
+        maker_end = date.fromordinal(row["coverage_start"].toordinal() - 1)
+    schedule = consumable_schedule(terms, plan.consumable_replacements, row["purchase_date"])
     return {
-        "id": row.id,
-        "status": row.status,
-        "program": row.program_id,
+        "id": row["id"],
+        "status": row["status"],
+        "program": row["program_id"],
         "program_name": terms.name,
         "terms_version": terms.version,
         "plan": {"id": plan.id, "name": plan.name, "service_mode": plan.service_mode.value, "years": plan.term_years},
-        "retailer": retailer_code,
-        "certificate_number": certificate_display(row.certificate_number),
-        "certificate_issued_on": row.certificate_issued_on,
-        "purchase_date": row.purchase_date,
-        "applied_on": row.applied_on,
-        "purchase_price": row.purchase_price,
-        "warranty_fee": row.warranty_fee,
-        "repair_cap": row.repair_cap,
-        "operation_start_date": row.operation_start_date,
+        "retailer": retailer,
+        "certificate_number": certificate_display(row["certificate_number"]),
+        "certificate_issued_on": row["certificate_issued_on"],
+        "purchase_date": row["purchase_date"],
+        "applied_on": row["applied_on"],
+        "purchase_price": row["purchase_price"],
+        "warranty_fee": row["warranty_fee"],
+        "repair_cap": row["repair_cap"],
+        "operation_start_date": row["operation_start_date"],
         "manufacturer_warranty_end": maker_end,
-        "coverage_start": row.coverage_start,
-        "coverage_end": row.coverage_end,
-        "paid_on": row.paid_on,
-        "ended_on": row.ended_on,
-        "refund": row.refund,
+        "coverage_start": row["coverage_start"],
+        "coverage_end": row["coverage_end"],
+        "paid_on": row["paid_on"],
+        "ended_on": row["ended_on"],
+        "refund": row["refund"],
         "consumable_replacement": {"count": schedule.count, "around": schedule.around},
-        "site": {"postal_code": row.site_postal_code, "country": row.site_country, "remote_island": row.remote_island},
-        "subscriber": {
-            "name": subscriber.name,
-            "name_kana": subscriber.name_kana,
-            "phone": subscriber.phone,
-            "email": subscriber.email,
-            "postal_code": subscriber.postal_code,
-            "address": subscriber.address,
+        "site": {
+            "postal_code": row["site_postal_code"],
+            "country": row["site_country"],
+            "remote_island": row["remote_island"],
         },
-        "equipment": [
-            {"kind": e.kind, "model": e.model, "serial": e.serial, "service_mode": e.service_mode}
-            for e in row.equipment
-        ],
-        "cases": [case_view(case) for case in row.cases],
-        "version": row.version,
+        "subscriber": subscriber,
+        "equipment": equipment,
+        "cases": cases,
+        "version": row["version"],
     }

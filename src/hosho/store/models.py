@@ -103,6 +103,7 @@ class Contract(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative form
 
     subscriber: Mapped[Subscriber] = relationship(lazy="joined")
+    retailer: Mapped[Retailer | None] = relationship(lazy="joined")  # its code is shown with the contract
     equipment: Mapped[list[Equipment]] = relationship(
         back_populates="contract", order_by="Equipment.id", cascade="all, delete-orphan", lazy="selectin"
     )
