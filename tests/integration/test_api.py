@@ -263,6 +263,20 @@ def test_a_malformed_body_is_a_422_problem_naming_the_first_field(api: Api) -> N
     assert [error["field"] for error in problem["errors"]] == ["equipment.0.serial", "subscriber.name"]
 
 
+def test_a_contract_found_by_search_reads_exactly_as_the_contract_itself(api: Api) -> None:
+    body = ipro(retailer="R1", equipment=[*ipro()["equipment"], {"kind": "camera", "model": "WV-S1", "serial": "C2"}])
+    with_case = enrolled_and_paid(api, body, "2025-03-12")
+    api.post(f"/v1/contracts/{with_case['id']}/repair-requests", {"at": "2026-06-10T10:00:00", "cause": "normal_use"})
+    plain = enrolled_and_paid(api, zest(), "2024-04-01")
+    for contract in (with_case, plain):
+        found = api.get("/v1/contracts", certificate_number=contract["certificate_number"]).json()
+        assert found["total"] == 1
+        assert found["items"][0] == api.get(f"/v1/contracts/{contract['id']}").json()
+    card = api.get(f"/v1/contracts/{with_case['id']}").json()
+    assert card["retailer"] == "R1" and len(card["cases"]) == 1 and len(card["equipment"]) == 3
+    assert card["cases"][0]["events"][0]["kind"] == "requested"
+
+
 def test_search_filters_refuse_an_unknown_program_and_ignore_control_characters(api: Api) -> None:
     enrolled_and_paid(api, zest(), "2024-04-01")
     assert api.get("/v1/contracts", name="山田\x00").json()["total"] == 1

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hosho.domain.calendar import JST
 from hosho.engine import Engine
 from hosho.store.db import WriterGate, make_engine, make_sessionmaker
+from hosho.store.reads import HotReads
 
 
 class Role(StrEnum):
@@ -76,6 +77,14 @@ class Hosho:
     clock: Callable[[], datetime] = field(default=now_jst)
     readers: sessionmaker[Session] | None = None  # read-only sessions (on SQLite: no write lock)
     writers: WriterGate | None = None
+    hot_reads: HotReads | None = None
+
+    @property
+    def reads(self) -> HotReads:
+        """Reads on the driver's cursor, for the hot paths (store.reads)."""
+        if self.hot_reads is None:
+            self.hot_reads = HotReads(self.db)
+        return self.hot_reads
 
     def today(self) -> date:
         return self.clock().astimezone(JST).date()
@@ -107,4 +116,5 @@ def create_hosho(
         clock or now_jst,
         readers=make_sessionmaker(db, read_only=True),
         writers=WriterGate(db),
+        hot_reads=HotReads(db),
     )

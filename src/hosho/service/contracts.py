@@ -9,7 +9,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, func, select
+from sqlalchemy import BindParameter, Select, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -388,11 +388,17 @@ _CARDS = (
 )
 
 
-_EQUIPMENT_OF = (
-    select(_EQUIPMENT.c.contract_id, *(_EQUIPMENT.c[name] for name in EQUIPMENT_COLUMNS))
-    .where(_EQUIPMENT.c.contract_id.in_(bindparam("ids", expanding=True)))
-    .order_by(_EQUIPMENT.c.id)
-)
+@cache
+def _equipment_of(count: int) -> Select[Any]:
+    """The equipment of `count` contracts (bound as id_0 …), for the hot reads, which compile ahead."""
+    ids: list[BindParameter[Any]] = [bindparam(f"id_{index}") for index in range(count)]
+    return (
+        select(_EQUIPMENT.c.contract_id, *(_EQUIPMENT.c[name] for name in EQUIPMENT_COLUMNS))
+        .where(_EQUIPMENT.c.contract_id.in_(ids))
+        .order_by(_EQUIPMENT.c.id)
+    )
+
+
 _CASES_OF = (
     select(m.RepairCase)
     .where(m.RepairCase.contract_id.in_(bindparam("ids", expanding=True)))
@@ -419,7 +425,7 @@ def _search_statement(filters: frozenset[str]) -> tuple[Select[Any], Select[Any]
     }
     query = _CARDS.where(*(conditions[name] for name in sorted(filters)))
     page = query.order_by(c.id).offset(bindparam("offset")).limit(bindparam("limit"))
-    return page, select(func.count()).select_from(query.subquery())
+    return page, select(func.count().label("count")).select_from(query.subquery())
 
 
 def search(
@@ -457,29 +463,31 @@ def search(
     if (scope := _scope(actor)) is not None:
         values["retailer"] = scope
     page_query, count_query = _search_statement(frozenset(values) - {"name_upper"})
-    with hosho.reading() as session:
-        rows = session.execute(page_query, {**values, "offset": (page - 1) * per_page, "limit": per_page}).all()
+    with hosho.reads.reading() as reader:
+        rows = reader.rows(page_query, {**values, "offset": (page - 1) * per_page, "limit": per_page})
         # When the whole answer is on the first page (a certificate lookup), it is its own count.
         whole = page == 1 and len(rows) < per_page
-        total = len(rows) if whole else session.execute(count_query, values).scalar_one()
-        ids = [row.id for row in rows]
+        total = len(rows) if whole else reader.rows(count_query, values)[0]["count"]
+        ids = [row["id"] for row in rows]
         equipment: dict[int, list[dict[str, Any]]] = {contract_id: [] for contract_id in ids}
         if ids:
-            for item in session.execute(_EQUIPMENT_OF, {"ids": ids}):
-                equipment[item.contract_id].append({n: item._mapping[n] for n in EQUIPMENT_COLUMNS})
-        cases: dict[int, list[dict[str, Any]]] = {contract_id: [] for contract_id in ids}
-        if with_cases := [row.id for row in rows if row.has_cases]:
+            found = reader.rows(_equipment_of(len(ids)), {f"id_{index}": id_ for index, id_ in enumerate(ids)})
+            for item in found:
+                equipment[item.pop("contract_id")].append(item)
+    cases: dict[int, list[dict[str, Any]]] = {contract_id: [] for contract_id in ids}
+    if with_cases := [row["id"] for row in rows if row["has_cases"]]:
+        with hosho.reading() as session:  # cases hold JSON and events: the ORM reads them
             for case in session.execute(_CASES_OF, {"ids": with_cases}).scalars():
                 cases[case.contract_id].append(case_view(case))
     catalog = hosho.rules.catalog
     cards = [
         contract_card(
-            dict(row._mapping),
+            row,
             catalog,
-            subscriber={n: row._mapping[f"subscriber_{n}"] for n in SUBSCRIBER_COLUMNS},
-            retailer=row.retailer_code,
-            equipment=equipment[row.id],
-            cases=cases[row.id],
+            subscriber={n: row[f"subscriber_{n}"] for n in SUBSCRIBER_COLUMNS},
+            retailer=row["retailer_code"],
+            equipment=equipment[row["id"]],
+            cases=cases[row["id"]],
         )
         for row in rows
     ]
