@@ -12,6 +12,7 @@ Signing in is timed apart: Argon2id is slow on purpose.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import statistics
@@ -20,15 +21,15 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import func, select
 
 from benchmarks.machine import describe
-from hosho.console import mount_console
+from hosho.asgi import app_from_env
 from hosho.service import cases, contracts, users
 from hosho.service.context import SYSTEM, Hosho, Role, ServiceError, create_hosho
+from hosho.settings import DATABASE_URL
 from hosho.store import models as m
 
 USER, PASSWORD = "bench-agent", "bench-console-password"
@@ -165,9 +166,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ensure_cases(hosho, rng, args.cases)
     sample = sample_contracts(hosho, rng, max(args.repeat, 20))
     case_ids = [(case["contract_id"], case["id"]) for case in cases.board(hosho, SYSTEM, limit=50)]
-    app = FastAPI()
-    mount_console(app, hosho)
-    client = TestClient(app)
+    os.environ[DATABASE_URL] = args.url
+    client = TestClient(app_from_env())  # the application each `hosho serve` worker runs
     began = time.perf_counter()
     token = sign_in(client)
     print(f"sign-in with Argon2id verification: {(time.perf_counter() - began) * 1000:.0f} ms (not a page)")
@@ -177,10 +177,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         _, times = timed(label, args.repeat, request)
         p95 = statistics.quantiles(times, n=20)[-1] if len(times) >= 2 else times[0]
         median = statistics.median(times)
-        flag = "" if median < TARGET_MS else "  over target"
-        slow += [label] if median >= TARGET_MS else []
+        flag = "" if p95 < TARGET_MS else "  over target"
+        slow += [label] if p95 >= TARGET_MS else []
         print(f"{label:<40} {median:7.1f}ms {p95:7.1f}ms {max(times):7.1f}ms{flag}")
-    print(f"target: median under {TARGET_MS:.0f} ms per page; {len(slow)} page(s) over: {', '.join(slow) or 'none'}")
+    print(f"target: p95 under {TARGET_MS:.0f} ms for every page; {len(slow)} page(s) over: {', '.join(slow) or 'none'}")
     hosho.db.dispose()
 
 

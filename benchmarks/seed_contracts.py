@@ -446,8 +446,12 @@ class PostgresWriter:
                 # Explicit ids were loaded: move each id sequence past them so enrolments do not collide.
                 sequence = f"pg_get_serial_sequence('{table}', 'id')"
                 cursor.execute(f"SELECT setval({sequence}, (SELECT coalesce(max(id), 1) FROM {table}))")
-            cursor.execute("ANALYZE")  # what autovacuum would soon do
         self.conn.commit()
+        # What autovacuum does on a live database: statistics for the planner, and the visibility map without
+        # which an index-only scan (a count over an index) reads the table as well.
+        self.conn.autocommit = True
+        with self.conn.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
         self.raw.close()
 
 

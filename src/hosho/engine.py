@@ -36,6 +36,12 @@ class Engine:
             calendar = self._calendars[key] = BusinessCalendar(closures)
         return calendar
 
+    def warm(self) -> None:
+        """Build now what the first requests would: the programs and every program version's calendar."""
+        for program in self.catalog.programs.values():
+            for version in program.versions:
+                self.calendar(version.closures)
+
     def site(self, *, postal_code: str | None, country: str = "JP", remote_island: bool | None = None) -> Site:
         """Remote-island status is derived from the postal code unless the caller states it."""
         if remote_island is None:

@@ -72,3 +72,41 @@ def test_the_same_idempotency_key_returns_the_first_contract(hosho: Hosho) -> No
     with pytest.raises(ServiceError) as conflict:
         contracts.enroll(hosho, AGENT, replace(zest_enrolment(), purchase_price=99_000), idempotency_key="order-1")
     assert conflict.value.code == "idempotency_conflict"
+
+
+def test_a_search_counts_matches_up_to_the_limit_and_says_when_there_are_more(
+    hosho: Hosho, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(contracts, "TOTAL_LIMIT", 3)
+    contracts._search_statement.cache_clear()  # the count is built with the limit
+    try:
+        for index in range(5):
+            serial = (contracts.EquipmentInput("other", "NA-VX1", f"SN-{index}"),)
+            contracts.enroll(hosho, AGENT, zest_enrolment(equipment=serial))
+        page = contracts.search(hosho, AGENT, name="山田", per_page=2)
+        assert (page["total"], page["total_capped"], len(page["items"])) == (3, True, 2)
+        exact = contracts.search(hosho, AGENT, name="山田", serial="SN-4")
+        assert (exact["total"], exact["total_capped"]) == (1, False)
+    finally:
+        contracts._search_statement.cache_clear()
+
+
+def test_names_are_found_in_kana_order_and_a_kana_name_needs_no_furigana(hosho: Hosho) -> None:
+    people = [
+        contracts.SubscriberInput(name="山田 太郎", name_kana="ヤマダ タロウ"),
+        contracts.SubscriberInput(name="山田 愛", name_kana="ヤマダ アイ"),
+        contracts.SubscriberInput(name="ヤマダ ケン"),  # written in katakana, no furigana given
+        contracts.SubscriberInput(name="Yamada Ken"),
+    ]
+    for index, person in enumerate(people):
+        serial = (contracts.EquipmentInput("other", "NA-VX1", f"SN-{index}"),)
+        contracts.enroll(hosho, AGENT, zest_enrolment(subscriber=person, equipment=serial))
+
+    def names(query: str) -> list[str]:
+        return [item["subscriber"]["name"] for item in contracts.search(hosho, AGENT, name=query)["items"]]
+
+    assert names("やまだ") == ["山田 愛", "ヤマダ ケン", "山田 太郎"]  # アイ, ケン, タロウ
+    assert names("ﾔﾏﾀﾞ ｹ") == ["ヤマダ ケン"]
+    assert names("山田") == ["山田 太郎", "山田 愛"]  # in the order of the name as written (太 < 愛)
+    assert names("yamada") == ["Yamada Ken"]
+    assert names("ヤマモト") == []

@@ -400,7 +400,8 @@ class ContractPage(BaseModel):
     items: list[ContractOut]
     page: int
     per_page: int
-    total: int
+    total: int = Field(description="Matches, counted up to 1,000")
+    total_capped: bool = Field(description="True when there are more than 1,000 matches (total is then 1,000)")
 
 
 class ReasonOut(BaseModel):

@@ -52,7 +52,7 @@ def criteria(query: str, kind: str = "auto") -> list[dict[str, str]]:
 
 def find(op: Operator, query: str, kind: str) -> dict[str, Any]:
     items: dict[int, dict[str, Any]] = {}
-    total = 0
+    total, capped = 0, False
     searches = criteria(query, kind)
     for search in searches:
         found = contracts.search(
@@ -65,10 +65,16 @@ def find(op: Operator, query: str, kind: str) -> dict[str, Any]:
             per_page=PER_PAGE,
         )
         total += found["total"]
+        capped = capped or found["total_capped"]
         for item in found["items"]:
             items.setdefault(item["id"], item)
     listed = list(items.values())[:PER_PAGE]
-    return {"items": listed, "total": total if len(items) >= PER_PAGE else len(items), "searched": bool(searches)}
+    return {
+        "items": listed,
+        "total": total if len(items) >= PER_PAGE else len(items),
+        "total_capped": capped or total > contracts.TOTAL_LIMIT,
+        "searched": bool(searches),
+    }
 
 
 def routes(router: APIRouter) -> None:

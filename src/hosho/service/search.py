@@ -18,6 +18,19 @@ def name_key(text: str) -> str:
     return jaconv.hira2kata(_SPACES.sub("", folded)).lower()
 
 
+def is_kana(key: str) -> bool:
+    """A name key written in kana only (name_key has turned hiragana into katakana): a furigana search."""
+    return bool(key) and all("\u30a1" <= ch <= "\u30ff" for ch in key)
+
+
+def kana_key(name: str, name_kana: str | None) -> str | None:
+    """What a search in kana matches: the furigana, or the name itself when it is written in kana."""
+    if name_kana:
+        return name_key(name_kana)
+    key = name_key(name)
+    return key if is_kana(key) else None
+
+
 def phone_key(text: str) -> str:
     """Digits only: '０９０-１２３４-５６７８' and '09012345678' are the same number."""
     return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit())

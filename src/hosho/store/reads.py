@@ -24,17 +24,27 @@ Processor = Callable[[Any], Any] | None
 
 
 @dataclass(frozen=True, slots=True)
+class _Bind:
+    key: str  # the caller's name for it (bindparam("certificate_number")), or SQLAlchemy's for a literal
+    value: Any  # a literal's value (a LIMIT written into the statement); None for the caller's
+    processor: Processor
+
+
+@dataclass(frozen=True, slots=True)
 class _Compiled:
     sql: str
     order: tuple[str, ...] | None  # positional drivers (SQLite's qmark): the parameters' order
-    binds: Mapping[str, Processor]
+    binds: Mapping[str, _Bind]  # by the name rendered into the SQL
     labels: tuple[str, ...]
     results: tuple[Processor, ...]
 
 
 def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
-    binds = {name: bind.type.dialect_impl(dialect).bind_processor(dialect) for name, bind in compiled.binds.items()}
+    binds = {
+        rendered: _Bind(bind.key, bind.effective_value, bind.type.dialect_impl(dialect).bind_processor(dialect))
+        for bind, rendered in compiled.bind_names.items()
+    }
     columns = list(statement.selected_columns)
     return _Compiled(
         sql=str(compiled),
@@ -53,10 +63,10 @@ class Reader:
 
     def rows(self, statement: Select[Any], params: Mapping[str, Any]) -> list[dict[str, Any]]:
         compiled = self._compile(statement)
-        values = {
-            name: processor(params[name]) if (processor := compiled.binds.get(name)) else params[name]
-            for name in compiled.binds
-        }
+        values = {}
+        for rendered, bind in compiled.binds.items():
+            value = params.get(bind.key, bind.value)
+            values[rendered] = bind.processor(value) if bind.processor else value
         if compiled.order is None:
             self._cursor.execute(compiled.sql, values)
         else:
