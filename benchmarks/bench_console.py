@@ -181,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         slow += [label] if p95 >= TARGET_MS else []
         print(f"{label:<40} {median:7.1f}ms {p95:7.1f}ms {max(times):7.1f}ms{flag}")
     print(f"target: p95 under {TARGET_MS:.0f} ms for every page; {len(slow)} page(s) over: {', '.join(slow) or 'none'}")
-    hosho.db.dispose()
+    hosho.dispose()
 
 
 if __name__ == "__main__":

@@ -472,7 +472,7 @@ def bench(url: str, args: argparse.Namespace) -> None:
                         results.append(result)
         finally:
             keys.revoke_key(hosho, prefix=key.split("_")[1])
-            hosho.db.dispose()
+            hosho.dispose()
     verdicts(results)
 
 
@@ -553,7 +553,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--duration", type=int, default=20, help="seconds per measured phase")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load before each phase")
     parser.add_argument(
-        "--connections", type=lambda s: [int(c) for c in s.split(",")], default=[16], help="e.g. 8 or 4,16,64"
+        "--connections", type=lambda s: [int(c) for c in s.split(",")], default=[8, 16], help="e.g. 8 or 4,16,64"
     )
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")

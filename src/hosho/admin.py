@@ -214,7 +214,7 @@ def database(settings: Settings, rules: Engine | None = None) -> Iterator[Hosho]
     except SQLAlchemyError as exc:
         raise Fatal(f"database {where}: {exc}") from None
     finally:
-        hosho.db.dispose()
+        hosho.dispose()
 
 
 def shown(url: str) -> str:

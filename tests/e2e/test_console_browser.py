@@ -158,7 +158,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
         yield {"base": f"http://127.0.0.1:{port}", "ids": ids, "hosho": hosho}
         uv.should_exit = True
         thread.join(timeout=10)
-        hosho.db.dispose()
+        hosho.dispose()
 
 
 @pytest.fixture(scope="module")

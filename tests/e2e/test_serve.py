@@ -149,7 +149,7 @@ def test_a_valid_admin_key_from_the_environment_is_reused_and_any_other_replaced
         replaced, reused = admin_key(app, agent)
         assert not reused and replaced not in (first, agent)
     finally:
-        app.db.dispose()
+        app.dispose()
 
 
 def test_serve_refuses_a_port_in_use_with_one_line(tmp_path: Path) -> None:

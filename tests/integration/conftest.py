@@ -21,4 +21,4 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def hosho(database_url: str, engine: Engine) -> Iterator[Hosho]:
     app = create_hosho(database_url, rules=engine)
     yield app
-    app.db.dispose()
+    app.dispose()

@@ -43,7 +43,7 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         key = keys.create_key(hosho, role=Role.AGENT, name="scenarios")
         with TestClient(create_app(hosho), headers={"Authorization": f"Bearer {key}"}) as client:
             yield Api(hosho, client)
-        hosho.db.dispose()
+        hosho.dispose()
 
 
 def _lines(outcome: Outcome) -> list[str]:

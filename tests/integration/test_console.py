@@ -31,7 +31,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 def app_hosho(database_url: str, engine: Engine) -> Iterator[Hosho]:
     hosho = create_hosho(database_url, rules=engine, clock=lambda: NOW)
     yield hosho
-    hosho.db.dispose()
+    hosho.dispose()
 
 
 @pytest.fixture

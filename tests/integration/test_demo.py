@@ -80,7 +80,7 @@ def test_the_same_seed_on_the_same_day_gives_the_same_data(tmp_path: Path, engin
             (i["subscriber"]["name"], i["plan"]["id"], i["purchase_date"], i["status"], len(i["cases"]))
             for i in _all(hosho)
         ]
-        hosho.db.dispose()
+        hosho.dispose()
         return rows
 
     first = load("a.sqlite3", 7)

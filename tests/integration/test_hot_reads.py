@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from hosho.service import contracts
-from hosho.service.context import SYSTEM, Hosho
+from hosho.service.context import SYSTEM, Hosho, create_hosho
 from hosho.store import models as m
 from tests.integration.builders import zest_enrolment
+from tests.integration.databases import PG_ADMIN_URL, fresh_database
 
 
 def test_a_hot_read_returns_the_values_the_session_returns(hosho: Hosho) -> None:
@@ -41,3 +44,25 @@ def test_literal_limits_and_repeated_parameters_are_bound(hosho: Hosho) -> None:
     with hosho.reads.reading() as reader:
         assert reader.rows(statement, {"serial": "SN2"}) == [{"serial": "SN-2"}, {"serial": "SN-3"}]
         assert reader.rows(statement, {"serial": "SN9"}) == []
+
+
+def test_a_search_survives_the_server_closing_its_connections(tmp_path: Path) -> None:
+    with fresh_database("postgresql", tmp_path) as url:
+        hosho = create_hosho(url)
+        try:
+            created, _ = contracts.enroll(hosho, SYSTEM, zest_enrolment())
+            number = contracts.pay_fee(hosho, SYSTEM, created["id"], on=date(2024, 4, 1))["certificate_number"]
+            before = contracts.search(hosho, SYSTEM, certificate_number=number)
+            # As a restart of the server would: every connection to this database ends. The hot reads' pool does
+            # not ping before a checkout, so the next search meets a dead connection and must retry on a new one.
+            admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as connection:
+                ended = connection.execute(
+                    text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = :name"),
+                    {"name": make_url(url).database},
+                ).scalar_one()
+            admin.dispose()
+            assert ended >= 1
+            assert contracts.search(hosho, SYSTEM, certificate_number=number) == before
+        finally:
+            hosho.dispose()

@@ -83,7 +83,7 @@ def crowded(database_url: str, engine: Engine) -> Iterator[Hosho]:
     for connection in held:
         connection.close()
     yield app
-    app.db.dispose()
+    app.dispose()
 
 
 def test_fifty_simultaneous_cancellations_refund_exactly_once(crowded: Hosho) -> None:
@@ -288,7 +288,7 @@ def test_a_change_waits_for_the_row_lock_and_then_sees_the_new_state(
             assert trail[2]["before"] == trail[1]["after"]
             assert contracts.get(app, AGENT, contract_id)["version"] == 3
         finally:
-            app.db.dispose()
+            app.dispose()
 
 
 PERSON = contracts.SubscriberInput(

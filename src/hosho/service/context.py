@@ -86,6 +86,12 @@ class Hosho:
             self.hot_reads = HotReads(self.db)
         return self.hot_reads
 
+    def dispose(self) -> None:
+        """Close every pooled connection (of the hot reads' pool too)."""
+        if self.hot_reads is not None and self.hot_reads.engine is not self.db:
+            self.hot_reads.engine.dispose()
+        self.db.dispose()
+
     def today(self) -> date:
         return self.clock().astimezone(JST).date()
 
@@ -109,6 +115,10 @@ def create_hosho(
     url: str, *, rules: Engine | None = None, clock: Callable[[], datetime] | None = None, **engine_options: object
 ) -> Hosho:
     db = make_engine(url, **engine_options)
+    # The hot reads retry on a dead connection themselves: on PostgreSQL their own pool skips the pre-ping.
+    reads = HotReads(
+        db if db.dialect.name == "sqlite" else make_engine(url, **{**engine_options, "pool_pre_ping": False})
+    )
     return Hosho(
         rules or Engine(),
         db,
@@ -116,5 +126,5 @@ def create_hosho(
         clock or now_jst,
         readers=make_sessionmaker(db, read_only=True),
         writers=WriterGate(db),
-        hot_reads=HotReads(db),
+        hot_reads=reads,
     )

@@ -38,7 +38,8 @@ def make_engine(url: str, **options: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     options.setdefault("pool_size", POOL_SIZE)
-    return create_engine(url, pool_pre_ping=True, **options)
+    options.setdefault("pool_pre_ping", True)  # a connection the server has closed is replaced, not used
+    return create_engine(url, **options)
 
 
 class _HiddenRows(logging.Filter):

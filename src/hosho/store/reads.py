@@ -56,62 +56,93 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
 
 
 class Reader:
-    """One checked-out connection; `rows` runs a statement and returns a dict per row, keyed by column key."""
+    """Runs statements on one pooled connection, taken at the first statement; `rows` gives a dict per row, keyed
+    by column key. A connection found dead (the database restarted) is thrown away and the statement run once
+    more on a new one: reads are idempotent, and their pool does not ping before every checkout."""
 
-    def __init__(self, cursor: Any, compile_once: Callable[[Select[Any]], _Compiled]) -> None:
-        self._cursor, self._compile = cursor, compile_once
+    def __init__(self, reads: HotReads) -> None:
+        self._reads = reads
+        self._connection: Any = None
+        self._cursor: Any = None
 
     def rows(self, statement: Select[Any], params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        compiled = self._compile(statement)
+        compiled = self._reads.compiled(statement)
         values = {}
         for rendered, bind in compiled.binds.items():
             value = params.get(bind.key, bind.value)
             values[rendered] = bind.processor(value) if bind.processor else value
-        if compiled.order is None:
-            self._cursor.execute(compiled.sql, values)
-        else:
-            self._cursor.execute(compiled.sql, tuple(values[name] for name in compiled.order))
+        arguments = values if compiled.order is None else tuple(values[name] for name in compiled.order)
+        fetched = self._run(compiled.sql, arguments)
         labels, results = compiled.labels, compiled.results
         return [
             {
                 label: processor(value) if processor else value
                 for label, processor, value in zip(labels, results, row, strict=True)
             }
-            for row in self._cursor.fetchall()
+            for row in fetched
         ]
+
+    def _run(self, sql: str, arguments: Any) -> list[Any]:
+        dialect = self._reads.engine.dialect
+        try:
+            return self._execute(sql, arguments)
+        except dialect.loaded_dbapi.Error as error:
+            if not dialect.is_disconnect(error, self._connection.dbapi_connection, self._cursor):
+                raise
+            self.close(dead=True)
+        return self._execute(sql, arguments)  # once more, on a new connection
+
+    def _execute(self, sql: str, arguments: Any) -> list[Any]:
+        if self._cursor is None:
+            self._open()
+        self._cursor.execute(sql, arguments)
+        rows: list[Any] = self._cursor.fetchall()
+        return rows
+
+    def _open(self) -> None:
+        self._connection = self._reads.engine.raw_connection()
+        if self._reads.autocommit:
+            self._connection.driver_connection.autocommit = True
+        self._cursor = self._connection.cursor()
+
+    def close(self, *, dead: bool = False) -> None:
+        if self._connection is None:
+            return
+        connection, self._connection, cursor, self._cursor = self._connection, None, self._cursor, None
+        if dead:
+            connection.invalidate()
+            return
+        cursor.close()
+        if self._reads.autocommit:
+            connection.driver_connection.autocommit = False
+        connection.close()  # back to the pool
 
 
 class HotReads:
-    """Compiled statements per engine, and connections from its pool (checked by its pre-ping)."""
+    """Compiled statements per database, and a pool of connections of their own.
+
+    PostgreSQL: the pool does not ping each connection before handing it out (a round trip per read); the reader
+    retries a statement that meets a dead connection instead. Its statements run in autocommit, each with its own
+    snapshot, as at READ COMMITTED: no BEGIN or COMMIT round trips, and no ROLLBACK at return to the pool, at
+    which psycopg would drop its prepared statements. SQLite's connections are in autocommit already (store.db).
+    """
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self.engine = engine
+        self.autocommit = engine.dialect.name == "postgresql"
         self._compiled: dict[Select[Any], _Compiled] = {}
 
-    def _compile_once(self, statement: Select[Any]) -> _Compiled:
+    def compiled(self, statement: Select[Any]) -> _Compiled:
         found = self._compiled.get(statement)
         if found is None:
             # Statements are module-level or cached by their caller: a few dozen at most. A race compiles twice.
-            found = self._compiled[statement] = _compile(statement, self._engine.dialect)
+            found = self._compiled[statement] = _compile(statement, self.engine.dialect)
         return found
 
     @contextmanager
     def reading(self) -> Iterator[Reader]:
-        """Statements in autocommit, each with its own snapshot, as at READ COMMITTED: no BEGIN or COMMIT round
-        trips, and no ROLLBACK at return to the pool, at which psycopg would drop its prepared statements."""
-        connection = self._engine.raw_connection()
-        driver = connection.driver_connection
-        # SQLite's connections are in autocommit already (store.db: Hosho issues its own BEGINs).
-        switch = self._engine.dialect.name == "postgresql"
+        reader = Reader(self)
         try:
-            if switch:
-                driver.autocommit = True  # type: ignore[union-attr]
-            cursor = connection.cursor()
-            try:
-                yield Reader(cursor, self._compile_once)
-            finally:
-                cursor.close()
+            yield reader
         finally:
-            if switch:
-                driver.autocommit = False  # type: ignore[union-attr]
-            connection.close()  # back to the pool
+            reader.close()
