@@ -84,8 +84,10 @@ def enrol(
     response_model=ContractPage,
     summary="Search contracts",
     description="Every filter is optional and they combine. Certificate and serial numbers ignore width, case and "
-    "hyphens; phones compare digits only (full- or half-width); names match as a prefix of the kanji or the kana "
-    "name, width, spacing and hiragana/katakana folded. A retailer key sees its own channel only.",
+    "hyphens; phones compare digits only (full- or half-width); a name matches as a prefix, width, spacing and "
+    "hiragana/katakana folded: written in kana it searches the furigana (or a name written in kana) and the "
+    "results come in kana order, otherwise the name as written, in its order. Matches are counted up to 1,000 "
+    "(`total_capped` when there are more). A retailer key sees its own channel only.",
 )
 def search(
     hosho: HoshoDep,
