@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
 from hosho.console import forms
@@ -60,6 +60,18 @@ class Cancel:
         return on, reason, fee or 0
 
 
+def _cancel_form(
+    cancelled_on: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    transfer_fee: Annotated[str, Form()] = "",
+) -> Cancel:
+    """The posted cancellation form, for the preview and the confirmation alike."""
+    return Cancel(cancelled_on, reason, transfer_fee)
+
+
+CancelForm = Annotated[Cancel, Depends(_cancel_form)]
+
+
 def routes(router: APIRouter) -> None:
     def context(op: Operator, contract_id: int, form: Cancel) -> dict[str, Any]:
         view = contracts.get(op.hosho, op.actor, contract_id)
@@ -81,16 +93,8 @@ def routes(router: APIRouter) -> None:
         return op.render(request, "cancel.html", context(op, contract_id, form))
 
     @router.post("/contracts/{contract_id}/cancel/preview", name="console.cancel_preview")
-    def preview(
-        request: Request,
-        op: SignedIn,
-        contract_id: int,
-        cancelled_on: Annotated[str, Form()] = "",
-        reason: Annotated[str, Form()] = "",
-        transfer_fee: Annotated[str, Form()] = "",
-    ) -> Response:
+    def preview(request: Request, op: SignedIn, contract_id: int, form: CancelForm) -> Response:
         op.require(refunds.CANCELLERS)
-        form = Cancel(cancelled_on, reason, transfer_fee)
         page = context(op, contract_id, form)
         values = form.read()
         if values is not None:
@@ -105,16 +109,8 @@ def routes(router: APIRouter) -> None:
         return op.render(request, template, page)
 
     @router.post("/contracts/{contract_id}/cancel", name="console.cancel_confirm")
-    def confirm(
-        request: Request,
-        op: SignedIn,
-        contract_id: int,
-        cancelled_on: Annotated[str, Form()] = "",
-        reason: Annotated[str, Form()] = "",
-        transfer_fee: Annotated[str, Form()] = "",
-    ) -> Response:
+    def confirm(request: Request, op: SignedIn, contract_id: int, form: CancelForm) -> Response:
         op.require(refunds.CANCELLERS)
-        form = Cancel(cancelled_on, reason, transfer_fee)
         values = form.read()
         if values is None:
             return op.render(request, "cancel.html", context(op, contract_id, form), status=422)

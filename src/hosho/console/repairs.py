@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import Response
 
 from hosho.console import forms
@@ -52,6 +52,22 @@ class Intake:
             install_height_m=height,
             claim=claim,
         )
+
+
+def _intake_form(
+    requested_at: Annotated[str, Form()] = "",
+    cause: Annotated[str, Form()] = "",
+    needs_parts: Annotated[str, Form()] = "",
+    part: Annotated[str, Form()] = "",
+    install_height_m: Annotated[str, Form()] = "",
+    claim: Annotated[str, Form()] = "repair",
+    country: Annotated[str, Form()] = "JP",
+) -> Intake:
+    """The posted intake form, for the preview and the save alike (a checkbox posts "on" or nothing)."""
+    return Intake(requested_at, cause, needs_parts == "on", part, install_height_m, claim, country)
+
+
+IntakeForm = Annotated[Intake, Depends(_intake_form)]
 
 
 def _jst_now(op: Operator) -> str:
@@ -102,26 +118,9 @@ def routes(router: APIRouter) -> None:
         op.require(cases.INTAKE)
         return page(request, op, contract_id, Intake(requested_at=_jst_now(op)), None)
 
-    def read(
-        requested_at: str, cause: str, needs_parts: str, part: str, install_height_m: str, claim: str, country: str
-    ) -> Intake:
-        return Intake(requested_at, cause, needs_parts == "on", part, install_height_m, claim, country)
-
     @router.post("/contracts/{contract_id}/repair/preview", name="console.repair_preview")
-    def preview(
-        request: Request,
-        op: SignedIn,
-        contract_id: int,
-        requested_at: Annotated[str, Form()] = "",
-        cause: Annotated[str, Form()] = "",
-        needs_parts: Annotated[str, Form()] = "",
-        part: Annotated[str, Form()] = "",
-        install_height_m: Annotated[str, Form()] = "",
-        claim: Annotated[str, Form()] = "repair",
-        country: Annotated[str, Form()] = "JP",
-    ) -> Response:
+    def preview(request: Request, op: SignedIn, contract_id: int, intake: IntakeForm) -> Response:
         op.require(cases.INTAKE)
-        intake = read(requested_at, cause, needs_parts, part, install_height_m, claim, country)
         view, terms = contract_and_terms(op, contract_id)
         data = intake.request(terms, op.hosho.rules.catalog.vocabulary)
         decision: dict[str, Any] | None = None
@@ -149,20 +148,8 @@ def routes(router: APIRouter) -> None:
         )
 
     @router.post("/contracts/{contract_id}/repair", name="console.repair_save")
-    def save(
-        request: Request,
-        op: SignedIn,
-        contract_id: int,
-        requested_at: Annotated[str, Form()] = "",
-        cause: Annotated[str, Form()] = "",
-        needs_parts: Annotated[str, Form()] = "",
-        part: Annotated[str, Form()] = "",
-        install_height_m: Annotated[str, Form()] = "",
-        claim: Annotated[str, Form()] = "repair",
-        country: Annotated[str, Form()] = "JP",
-    ) -> Response:
+    def save(request: Request, op: SignedIn, contract_id: int, intake: IntakeForm) -> Response:
         op.require(cases.INTAKE)
-        intake = read(requested_at, cause, needs_parts, part, install_height_m, claim, country)
         _, terms = contract_and_terms(op, contract_id)
         data = intake.request(terms, op.hosho.rules.catalog.vocabulary)
         if data is None:
