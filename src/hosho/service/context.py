@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -74,22 +74,15 @@ class Hosho:
     rules: Engine
     db: DbEngine
     sessions: sessionmaker[Session]
+    readers: sessionmaker[Session]  # read-only: on SQLite no write lock, on PostgreSQL autocommit (store.db)
+    writers: WriterGate  # on SQLite, one writer at a time queues here
+    reads: HotReads  # the hot paths' reads on the driver's cursor (store.reads)
     clock: Callable[[], datetime] = field(default=now_jst)
-    readers: sessionmaker[Session] | None = None  # read-only sessions (on SQLite: no write lock)
-    writers: WriterGate | None = None
-    hot_reads: HotReads | None = None
-
-    @property
-    def reads(self) -> HotReads:
-        """Reads on the driver's cursor, for the hot paths (store.reads)."""
-        if self.hot_reads is None:
-            self.hot_reads = HotReads(self.db)
-        return self.hot_reads
 
     def dispose(self) -> None:
         """Close every pooled connection (of the hot reads' pool too)."""
-        if self.hot_reads is not None and self.hot_reads.engine is not self.db:
-            self.hot_reads.engine.dispose()
+        if self.reads.engine is not self.db:
+            self.reads.engine.dispose()
         self.db.dispose()
 
     def today(self) -> date:
@@ -98,17 +91,14 @@ class Hosho:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit when the block ends normally, roll back on any exception."""
-        gate = self.writers.held() if self.writers is not None else nullcontext()
-        with gate, self.sessions() as session, session.begin():
+        with self.writers.held(), self.sessions() as session, session.begin():
             yield session
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A read: nothing is written. It ends with COMMIT, not ROLLBACK, because psycopg drops every statement
-        it has prepared on the connection at a ROLLBACK, and the hot reads are worth keeping prepared."""
-        with (self.readers or self.sessions)() as session:
+        """A read: nothing is written."""
+        with self.readers() as session:
             yield session
-            session.commit()
 
 
 def create_hosho(
@@ -116,15 +106,13 @@ def create_hosho(
 ) -> Hosho:
     db = make_engine(url, **engine_options)
     # The hot reads retry on a dead connection themselves: on PostgreSQL their own pool skips the pre-ping.
-    reads = HotReads(
-        db if db.dialect.name == "sqlite" else make_engine(url, **{**engine_options, "pool_pre_ping": False})
-    )
+    unpinged = db if db.dialect.name == "sqlite" else make_engine(url, **{**engine_options, "pool_pre_ping": False})
     return Hosho(
-        rules or Engine(),
-        db,
-        make_sessionmaker(db),
-        clock or now_jst,
+        rules=rules or Engine(),
+        db=db,
+        sessions=make_sessionmaker(db),
         readers=make_sessionmaker(db, read_only=True),
         writers=WriterGate(db),
-        hot_reads=reads,
+        reads=HotReads(unpinged),
+        clock=clock or now_jst,
     )

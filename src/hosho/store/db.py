@@ -78,7 +78,8 @@ def _sqlite_begin(connection: Any) -> None:
 def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
     """Sessions for units of work, or (read_only) for reads: on SQLite they never take the write lock; on
     PostgreSQL they run in autocommit, which spares a BEGIN and a COMMIT round trip and changes nothing that a
-    reader sees (at READ COMMITTED every statement takes its own snapshot anyway)."""
+    reader sees (at READ COMMITTED every statement takes its own snapshot anyway), and ends with no ROLLBACK, at
+    which psycopg would drop the statements it has prepared on the connection."""
     if not read_only:
         return sessionmaker(engine, expire_on_commit=False)
     options: dict[str, Any] = {READ_ONLY: True}
