@@ -30,7 +30,7 @@ from hosho.domain.calendar import JST
 from hosho.domain.contract import Application, Equipment, EquipmentKind
 from hosho.domain.enrollment import coverage_period
 from hosho.engine import Engine
-from hosho.service import contracts, keys
+from hosho.service import contracts, keys, lookup
 from hosho.service.context import SYSTEM, Hosho, create_hosho
 from hosho.service.search import code_key, name_key, phone_key
 from hosho.store import models as m
@@ -553,13 +553,13 @@ def verify(hosho: Hosho, first_id: int, last_id: int, rng: random.Random) -> Non
     for contract_id in sorted(rng.randrange(first_id, last_id + 1) for _ in range(200)):
         view = contracts.get(hosho, SYSTEM, contract_id)
         number = view["certificate_number"]
-        found = contracts.search(hosho, SYSTEM, certificate_number=number)
+        found = lookup.search(hosho, SYSTEM, certificate_number=number)
         assert [item["id"] for item in found["items"]] == [contract_id], (number, found["total"])
         if checked < 20:
-            by_phone = contracts.search(hosho, SYSTEM, phone=view["subscriber"]["phone"].replace("-", ""), per_page=100)
+            by_phone = lookup.search(hosho, SYSTEM, phone=view["subscriber"]["phone"].replace("-", ""), per_page=100)
             assert contract_id in {item["id"] for item in by_phone["items"]} or by_phone["total"] > 100
             serial = view["equipment"][0]["serial"].lower()
-            assert contract_id in {item["id"] for item in contracts.search(hosho, SYSTEM, serial=serial)["items"]}
+            assert contract_id in {item["id"] for item in lookup.search(hosho, SYSTEM, serial=serial)["items"]}
         _check_against_rules(hosho.rules, view)
         checked += 1
     print(f"verified {checked} contracts through the service layer (get, search) and the rules engine")

@@ -15,7 +15,7 @@ from hosho.api.app import create_app
 from hosho.api.auth import KeyCache
 from hosho.api.schemas import EventKind
 from hosho.certificates.pdf import FONT_ENV
-from hosho.service import cases, contracts, keys
+from hosho.service import cases, contracts, keys, lookup
 from hosho.service.context import Hosho, Role
 
 NAME, KANA, PHONE = "山田 太郎", "ヤマダ タロウ", "090-1234-5678"
@@ -437,7 +437,7 @@ def test_an_unexpected_error_is_a_500_problem_logged_without_personal_data(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(f"boom for {NAME} at {PHONE}")
 
-    monkeypatch.setattr(contracts, "search", broken)
+    monkeypatch.setattr(lookup, "search", broken)
     with caplog.at_level(logging.INFO, logger="hosho.api"):
         response = api.get("/v1/contracts", name=NAME)
     problem = assert_problem(response, 500, "internal_error")

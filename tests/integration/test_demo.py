@@ -12,7 +12,7 @@ import pytest
 from hosho.demo import RETAILERS, TOKYO, WEST, load_demo
 from hosho.domain.calendar import JST
 from hosho.engine import Engine
-from hosho.service import contracts
+from hosho.service import lookup
 from hosho.service.context import SYSTEM, Hosho, create_hosho
 from hosho.store.db import make_engine, migrate
 
@@ -22,7 +22,7 @@ KANA = re.compile(r"^[ァ-ヶー ]+$")
 
 
 def _all(hosho: Hosho, **filters: Any) -> list[dict[str, Any]]:
-    return list(contracts.search(hosho, SYSTEM, per_page=1000, **filters)["items"])
+    return list(lookup.search(hosho, SYSTEM, per_page=1000, **filters)["items"])
 
 
 def test_demo_data_covers_both_programs_every_plan_and_the_three_retailers(hosho: Hosho) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import bindparam, create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from hosho.service import contracts
+from hosho.service import contracts, lookup
 from hosho.service.context import SYSTEM, Hosho, create_hosho
 from hosho.store import models as m
 from tests.integration.builders import zest_enrolment
@@ -52,7 +52,7 @@ def test_a_search_survives_the_server_closing_its_connections(tmp_path: Path) ->
         try:
             created, _ = contracts.enroll(hosho, SYSTEM, zest_enrolment())
             number = contracts.pay_fee(hosho, SYSTEM, created["id"], on=date(2024, 4, 1))["certificate_number"]
-            before = contracts.search(hosho, SYSTEM, certificate_number=number)
+            before = lookup.search(hosho, SYSTEM, certificate_number=number)
             # As a restart of the server would: every connection to this database ends. The hot reads' pool does
             # not ping before a checkout, so the next search meets a dead connection and must retry on a new one.
             admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -63,6 +63,6 @@ def test_a_search_survives_the_server_closing_its_connections(tmp_path: Path) ->
                 ).scalar_one()
             admin.dispose()
             assert ended >= 1
-            assert contracts.search(hosho, SYSTEM, certificate_number=number) == before
+            assert lookup.search(hosho, SYSTEM, certificate_number=number) == before
         finally:
             hosho.dispose()

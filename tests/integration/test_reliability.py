@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from hosho.domain.calendar import JST
 from hosho.domain.lifecycle import pay
 from hosho.engine import Engine
-from hosho.service import audit, cases, contracts, refunds
+from hosho.service import audit, cases, contracts, lookup, refunds
 from hosho.service.context import Actor, Hosho, Role, ServiceError, create_hosho
 from hosho.store import models as m
 from hosho.store import repository
@@ -324,7 +324,7 @@ def test_personal_data_never_reaches_the_logs(hosho: Hosho, caplog: pytest.LogCa
     contracts.report_changes(hosho, AGENT, contract_id, on=date(2024, 6, 1), fields=MOVED)
     cases.request_repair(hosho, AGENT, contract_id, REPAIR)
     _cancel(hosho, contract_id)
-    assert contracts.search(hosho, AGENT, phone=MOVED["phone"])["total"] == 1
+    assert lookup.search(hosho, AGENT, phone=MOVED["phone"])["total"] == 1
     assert contracts.get(hosho, AGENT, contract_id)["subscriber"]["address"] == MOVED["address"]
 
     messages = [record.getMessage() for record in caplog.records]

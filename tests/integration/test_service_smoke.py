@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from hosho.domain.calendar import JST
-from hosho.service import cases, contracts, keys, refunds
+from hosho.service import cases, contracts, keys, lookup, refunds
 from hosho.service.context import Actor, Hosho, Role, ServiceError
 from tests.integration.builders import zest_enrolment
 
@@ -47,8 +47,8 @@ def test_search_tolerates_width_kana_and_hyphens(hosho: Hosho) -> None:
         {"serial": "sn0001"},
         {"certificate_number": paid["certificate_number"].lower().replace("-", "")},
     ):
-        assert contracts.search(hosho, AGENT, **query)["total"] == 1, query  # type: ignore[arg-type]
-    assert contracts.search(hosho, AGENT, name="ヤマモト")["total"] == 0
+        assert lookup.search(hosho, AGENT, **query)["total"] == 1, query  # type: ignore[arg-type]
+    assert lookup.search(hosho, AGENT, name="ヤマモト")["total"] == 0
 
 
 def test_a_retailer_key_sees_only_its_own_channel(hosho: Hosho) -> None:
@@ -62,7 +62,7 @@ def test_a_retailer_key_sees_only_its_own_channel(hosho: Hosho) -> None:
     with pytest.raises(ServiceError) as hidden:
         contracts.get(hosho, r2, mine["id"])
     assert hidden.value.status == 404
-    assert contracts.search(hosho, r2, name="山田")["total"] == 0
+    assert lookup.search(hosho, r2, name="山田")["total"] == 0
 
 
 def test_the_same_idempotency_key_returns_the_first_contract(hosho: Hosho) -> None:
@@ -77,18 +77,18 @@ def test_the_same_idempotency_key_returns_the_first_contract(hosho: Hosho) -> No
 def test_a_search_counts_matches_up_to_the_limit_and_says_when_there_are_more(
     hosho: Hosho, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(contracts, "TOTAL_LIMIT", 3)
-    contracts._search_statement.cache_clear()  # the count is built with the limit
+    monkeypatch.setattr(lookup, "TOTAL_LIMIT", 3)
+    lookup._search_statement.cache_clear()  # the count is built with the limit
     try:
         for index in range(5):
             serial = (contracts.EquipmentInput("other", "NA-VX1", f"SN-{index}"),)
             contracts.enroll(hosho, AGENT, zest_enrolment(equipment=serial))
-        page = contracts.search(hosho, AGENT, name="山田", per_page=2)
+        page = lookup.search(hosho, AGENT, name="山田", per_page=2)
         assert (page["total"], page["total_capped"], len(page["items"])) == (3, True, 2)
-        exact = contracts.search(hosho, AGENT, name="山田", serial="SN-4")
+        exact = lookup.search(hosho, AGENT, name="山田", serial="SN-4")
         assert (exact["total"], exact["total_capped"]) == (1, False)
     finally:
-        contracts._search_statement.cache_clear()
+        lookup._search_statement.cache_clear()
 
 
 def test_names_are_found_in_kana_order_and_a_kana_name_needs_no_furigana(hosho: Hosho) -> None:
@@ -103,7 +103,7 @@ def test_names_are_found_in_kana_order_and_a_kana_name_needs_no_furigana(hosho: 
         contracts.enroll(hosho, AGENT, zest_enrolment(subscriber=person, equipment=serial))
 
     def names(query: str) -> list[str]:
-        return [item["subscriber"]["name"] for item in contracts.search(hosho, AGENT, name=query)["items"]]
+        return [item["subscriber"]["name"] for item in lookup.search(hosho, AGENT, name=query)["items"]]
 
     assert names("やまだ") == ["山田 愛", "ヤマダ ケン", "山田 太郎"]  # アイ, ケン, タロウ
     assert names("ﾔﾏﾀﾞ ｹ") == ["ヤマダ ケン"]

@@ -21,7 +21,7 @@ from hosho.api.schemas import (
 )
 from hosho.certificates.pdf import render_certificate
 from hosho.domain.contract import Status
-from hosho.service import contracts
+from hosho.service import contracts, lookup
 
 router = APIRouter(tags=["contracts"], responses=responses(401, 422, 500))
 
@@ -101,7 +101,7 @@ def search(
     page: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
-    return contracts.search(
+    return lookup.search(
         hosho,
         actor,
         certificate_number=certificate_number,

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from hosho.console.app import Operator, SignedIn, is_htmx, redirect
-from hosho.service import contracts
+from hosho.service import lookup
 from hosho.service.search import code_key, name_key
 
 KINDS = {
@@ -55,7 +55,7 @@ def find(op: Operator, query: str, kind: str) -> dict[str, Any]:
     total, capped = 0, False
     searches = criteria(query, kind)
     for search in searches:
-        found = contracts.search(
+        found = lookup.search(
             op.hosho,
             op.actor,
             certificate_number=search.get("certificate_number"),
@@ -72,7 +72,7 @@ def find(op: Operator, query: str, kind: str) -> dict[str, Any]:
     return {
         "items": listed,
         "total": total if len(items) >= PER_PAGE else len(items),
-        "total_capped": capped or total > contracts.TOTAL_LIMIT,
+        "total_capped": capped or total > lookup.TOTAL_LIMIT,
         "searched": bool(searches),
     }
 

@@ -15,7 +15,7 @@ from hosho.domain.contract import CaseState, DomainError
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.program import ServiceMode
 from hosho.domain.repairs import RepairRequest, decide_repair, record_arrival, record_estimate
-from hosho.service.context import Actor, Hosho, Role, ServiceError, known_program, not_found
+from hosho.service.context import Actor, Hosho, Role, ServiceError, known_program, not_found, retailer_scope
 from hosho.service.contracts import change
 from hosho.service.views import case_view, costs_view, deadline_view, decision_view
 from hosho.store import models as m
@@ -87,11 +87,11 @@ def request_repair(hosho: Hosho, actor: Actor, contract_id: int, data: RequestIn
 
 def preview_repair(hosho: Hosho, actor: Actor, contract_id: int, data: RequestInput) -> dict[str, Any]:
     """The decision an agent shows before saving: computed on a copy, nothing stored."""
-    from hosho.service.contracts import _domain_error, _scope
+    from hosho.service.contracts import _domain_error
     from hosho.store import repository
 
     with hosho.reading() as session:
-        row = repository.load(session, contract_id, retailer_id=_scope(actor))
+        row = repository.load(session, contract_id, retailer_id=retailer_scope(actor))
         if row is None:
             raise not_found(f"contract {contract_id}")
         contract = repository.to_domain(row, hosho.rules.catalog)

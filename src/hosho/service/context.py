@@ -56,6 +56,11 @@ def forbidden(action: str) -> ServiceError:
     return ServiceError(403, "forbidden", f"this key's role may not {action}")
 
 
+def retailer_scope(actor: Actor) -> int | None:
+    """The only channel whose contracts the actor may see: a retailer's own; None for everyone else."""
+    return actor.retailer_id if actor.role is Role.RETAILER else None
+
+
 def known_program(hosho: Hosho, program: str | None) -> str | None:
     """A program filter names a shipped program, or the caller hears which field is wrong."""
     if program and program not in hosho.rules.catalog.programs:

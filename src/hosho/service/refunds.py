@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.contract import DomainError
 from hosho.domain.refunds import Cancellation, CancelReason, cancel
-from hosho.service.context import Actor, Hosho, Role, ServiceError, not_found
-from hosho.service.contracts import _domain_error, _scope, change
+from hosho.service.context import Actor, Hosho, Role, ServiceError, not_found, retailer_scope
+from hosho.service.contracts import _domain_error, change
 from hosho.store import models as m
 from hosho.store import repository
 
@@ -42,7 +42,7 @@ def preview(
     hosho: Hosho, actor: Actor, contract_id: int, *, on: date, reason: str, transfer_fee: int = 0
 ) -> dict[str, Any]:
     with hosho.reading() as session:
-        row = repository.load(session, contract_id, retailer_id=_scope(actor))
+        row = repository.load(session, contract_id, retailer_id=retailer_scope(actor))
         if row is None:
             raise not_found(f"contract {contract_id}")
         contract = repository.to_domain(row, hosho.rules.catalog)
