@@ -343,6 +343,17 @@ def test_contact_changes_transfers_and_maker_replacements_change_the_contract(ap
     )
     assert changed.status_code == 200 and changed.json()["subscriber"]["phone"] == "080-0000-1111"
     assert api.get("/v1/contracts", phone="08000001111").json()["total"] == 1
+    married = {"date": "2024-05-02", "fields": {"name": "佐藤 太郎", "name_kana": "サトウ タロウ"}}
+    assert api.post(f"/v1/contracts/{cid}/change-reports", married).json()["subscriber"]["name_kana"] == "サトウ タロウ"
+    assert [api.get("/v1/contracts", name=n).json()["total"] for n in ("さとう", "佐藤", "ヤマダ", "山田")] == [
+        1,
+        1,
+        0,
+        0,
+    ]
+    katakana = {"date": "2024-05-03", "fields": {"name": "サトウ タロ"}}  # in kana, without furigana
+    assert api.post(f"/v1/contracts/{cid}/change-reports", katakana).json()["subscriber"]["name_kana"] is None
+    assert [api.get("/v1/contracts", name=n).json()["total"] for n in ("ｻﾄｳ ﾀﾛ", "サトウ タロウ")] == [1, 0]
     empty = api.post(f"/v1/contracts/{cid}/change-reports", {"date": "2024-05-01", "fields": {}})
     assert assert_problem(empty, 422, "invalid_request")["field"] == "fields"
     replaced = api.post(f"/v1/contracts/{cid}/manufacturer-replacement", {"date": "2024-06-01", "serial": "SN-9"})

@@ -106,6 +106,7 @@ class DateIn(RequestBody):
 
 class ChangedFieldsIn(RequestBody):
     name: Text | None = None
+    name_kana: Text | None = Field(None, description="The furigana; a new name without it drops the old one")
     phone: Annotated[str, Field(min_length=1, max_length=40)] | None = None
     address: Annotated[str, Field(min_length=1, max_length=400)] | None = None
     email: Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None

@@ -331,8 +331,12 @@ def report_changes(hosho: Hosho, actor: Actor, contract_id: int, *, on: date, fi
     def act(session: Session, row: m.Contract, contract: DomainContract) -> object:
         outcome = report_change(contract, on=on, fields=fields)
         person = row.subscriber
-        if "name" in fields:
-            person.name, person.name_key = fields["name"], name_key(fields["name"])
+        if "name" in fields or "name_kana" in fields:
+            # A new name's furigana comes with it, or there is none: the old one belonged to the old name.
+            person.name = fields.get("name", person.name)
+            person.name_kana = fields.get("name_kana", person.name_kana if "name" not in fields else None)
+            person.name_key = name_key(person.name)
+            person.kana_key = kana_key(person.name, person.name_kana)
         if "phone" in fields:
             person.phone, person.phone_key = fields["phone"], phone_key(fields["phone"])
         if "email" in fields:
