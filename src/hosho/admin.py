@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 DEMO_KEY_NAME = "demo-admin"
 DEMO_USER = "demo"
 PASSWORD_ENV = "HOSHO_USER_PASSWORD"
-SECRET_ENV = "HOSHO_SECRET_KEY"  # hosho.console.security reads it; not imported, to keep this module light
 
 
 class Fatal(Exception):
@@ -69,6 +68,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, demo: bool,
     """Migrate, load the demo data, print where to go and a key, then run uvicorn until interrupted."""
     import uvicorn
 
+    from hosho.console.security import SECRET_ENV
     from hosho.store.db import migrate
 
     listener = listen(host, port)

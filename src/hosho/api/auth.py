@@ -22,6 +22,10 @@ bearer = HTTPBearer(auto_error=False, scheme_name="bearer", description="Authori
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="apiKey", description="X-API-Key: hsk_…")
 
 
+def _digest(presented: str) -> str:
+    return hashlib.sha256(presented.encode()).hexdigest()
+
+
 class KeyCache:
     """Successful lookups for CACHE_SECONDS, keyed by the SHA-256 of the presented key (the key itself is not kept).
 
@@ -37,17 +41,19 @@ class KeyCache:
 
     def cached(self, presented: str) -> Actor | None:
         """The actor of a key looked up less than `ttl` ago; no I/O, so it runs on the event loop."""
-        digest = hashlib.sha256(presented.encode()).hexdigest()
+        return self._hit(_digest(presented))
+
+    def _hit(self, digest: str) -> Actor | None:
         with self._lock:
             hit = self._found.get(digest)
         return hit[0] if hit is not None and hit[1] > self._clock() else None
 
     def actor(self, presented: str) -> Actor | None:
         """The cached actor, else the database's answer (None for an unknown or revoked key), remembered."""
-        hit = self.cached(presented)
+        digest = _digest(presented)
+        hit = self._hit(digest)
         if hit is not None:
             return hit
-        digest = hashlib.sha256(presented.encode()).hexdigest()
         now = self._clock()
         actor = keys.authenticate(self._hosho, presented)
         with self._lock:
