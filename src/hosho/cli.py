@@ -10,7 +10,7 @@ from pathlib import Path
 from hosho.admin import Fatal
 from hosho.engine import Engine
 from hosho.programs.yamlio import LoadError
-from hosho.scenarios.runner import Abort, Outcome, check_file, report, run_file, safely, scenario_files
+from hosho.scenarios.runner import Abort, Outcome, check_paths, report, safely
 from hosho.settings import Settings
 
 ROLES = ("admin", "agent", "technician", "retailer")
@@ -96,7 +96,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
         if args.api:
             return _check_api(engine, args.paths, url=args.api, key=args.key or Settings.load().api_key)
-        return _check(args.paths, lambda path: run_file(path, engine))
+        return _check_here(engine, args.paths)
     if args.command == "explain":
         return _explain(engine, args.scenario)
     return _programs(engine)
@@ -109,43 +109,47 @@ def _rules() -> Engine:
 
 
 def _check(paths: Sequence[Path], run: Callable[[Path], Outcome]) -> int:
-    missing = [path for path in paths if not path.exists()]
-    for path in missing:
-        print(f"{path}: no such file or folder", file=sys.stderr)
-    files = scenario_files(p for p in paths if p.exists())
     try:
-        _, failed = report(safely(path, run) for path in files)
+        _, failed = report(check_paths(paths, run))
     except Abort as exc:
         raise Fatal(str(exc)) from None
-    return 0 if failed == 0 and not missing else 1
+    return 0 if failed == 0 else 1
+
+
+def _check_here(engine: Engine, paths: Sequence[Path]) -> int:
+    from hosho.scenarios.inprocess import runner, scratch_service
+
+    with scratch_service(engine) as service:
+        return _check(paths, runner(service))
 
 
 def _check_api(engine: Engine, paths: Sequence[Path], *, url: str, key: str | None) -> int:
-    from hosho.scenarios.http_runner import connect, executor_for
+    from hosho.scenarios.http_runner import connect, runner
 
     try:
         client = connect(url, key)
     except Abort as exc:
         raise Fatal(str(exc)) from None
-    executors = executor_for(client)
     try:
-        return _check(paths, lambda path: check_file(path, engine.catalog, executors))
+        return _check(paths, runner(client, engine.catalog))
     finally:
         client.close()
 
 
 def _explain(engine: Engine, path: Path) -> int:
     from hosho.explain import render
+    from hosho.scenarios.inprocess import runner, scratch_service
 
     if not path.is_file():
         print(f"{path}: no such file", file=sys.stderr)
         return 2
-    outcome = safely(path, lambda p: run_file(p, engine))
-    if outcome.problems:
-        for problem in outcome.problems:
-            print(problem, file=sys.stderr)
-        return 1
-    print(render(outcome, engine.catalog))
+    with scratch_service(engine) as service:
+        outcome = safely(path, runner(service))
+        if outcome.problems:
+            for problem in outcome.problems:
+                print(problem, file=sys.stderr)
+            return 1
+        print(render(outcome, engine.catalog))
     return 0 if outcome.passed else 1
 
 

@@ -5,12 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from hosho.domain.calendar import BusinessCalendar
-from hosho.domain.contract import Contract
-from hosho.domain.enrollment import Enrollment
-from hosho.domain.program import CostLine, ProgramVersion
-from hosho.domain.refunds import Cancellation
-from hosho.domain.repairs import ArrivalAnswer, Deadline, EstimateAnswer, RepairDecision
+from hosho.domain.program import ProgramVersion
 from hosho.programs.catalog import Catalog
 from hosho.scenarios.runner import Outcome, StepResult
 
@@ -45,18 +40,20 @@ def moment(t: datetime) -> str:
 
 
 def render(outcome: Outcome, catalog: Catalog) -> str:
+    """The scenario's answers as an agent reads them: they are the service's own (the API's JSON)."""
     scenario = outcome.scenario
     assert scenario is not None
     lines = [f"■ {scenario.title}"]
-    contract = outcome.contract
-    first = outcome.results[0]
-    terms = contract.terms if contract else None
-    if terms is not None and contract is not None:
-        lines.append(f"  規程: {terms.name}({terms.provider}) 版 {terms.version}  プラン: {contract.plan.name}")
+    first = outcome.results[0] if outcome.results else None
+    contract = first.answer if first is not None else None
+    terms = _terms(catalog, contract)
+    if contract is not None and terms is not None:
+        plan = contract["plan"]
+        lines.append(f"  規程: {terms.name}({terms.provider}) 版 {terms.version}  プラン: {plan['name']}")
     for result in outcome.results:
         lines.append("")
-        lines.extend(_step(result, contract, terms, outcome.calendar, catalog))
-    if first.error is None and not outcome.failures:
+        lines.extend(_step(result, terms, catalog))
+    if first is not None and first.answer is not None and not outcome.failures:
         lines.append("")
         lines.append("期待値: すべて一致")
     for failure in outcome.failures:
@@ -64,133 +61,141 @@ def render(outcome: Outcome, catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
-def _step(
-    result: StepResult,
-    contract: Contract | None,
-    terms: ProgramVersion | None,
-    calendar: BusinessCalendar | None,
-    catalog: Catalog,
-) -> list[str]:
+def _terms(catalog: Catalog, contract: dict[str, Any] | None) -> ProgramVersion | None:
+    if contract is None:
+        return None
+    program = catalog.programs.get(contract["program"])
+    if program is None:
+        return None
+    return next((v for v in program.versions if v.version == contract["terms_version"]), None)
+
+
+def _step(result: StepResult, terms: ProgramVersion | None, catalog: Catalog) -> list[str]:
     head = f"[{result.index}] {ACTION_JA[result.action]}" if result.index else f"[加入] {ACTION_JA['enrollment']}"
     out = [head]
-    if result.error is not None:
-        out.append(f"  → お受けできません: {result.error.code} — {result.error.message}")
-        out += _clauses(result.error.clauses, terms, contract)
-        return out
     answer = result.answer
-    mode = contract.plan.service_mode.value if contract is not None else None
-    if isinstance(answer, Enrollment):
-        c = answer.contract
-        out.append(f"  状態: {STATUS_JA[result.facts['status']]}")
-        coverage = answer.coverage
-        if coverage.manufacturer_warranty_end:
-            out.append(
-                f"  メーカー保証: {day(c.purchase_date)}〜{day(coverage.manufacturer_warranty_end)}"
-                f"(購入日を含め{c.manufacturer_warranty_months}か月)"
-            )
-        out.append(f"  保証期間: {day(c.coverage_start)}〜{day(c.coverage_end)}(購入日を含め{c.plan.term_years}年)")
-        if answer.window_ends:
-            out.append(f"  申込期限: {day(answer.window_ends)}(運用開始日の翌日から起算して1か月)")
-        if answer.consumables.count and answer.consumables.around:
-            notice = c.terms.consumables.notice if c.terms.consumables else ""
-            out.append(
-                f"  消耗部品の交換: {answer.consumables.count}回、{day(answer.consumables.around)}前後。{notice}"
-            )
-        out += _clauses(answer.clauses, c.terms, c, mode)
-    elif isinstance(answer, RepairDecision):
-        out += _repair(answer, result.payload, calendar, catalog, terms)
-        out += _clauses(answer.clauses, terms, contract, mode)
-    elif isinstance(answer, ArrivalAnswer):
-        out += _deadline("修理完了・発送の目安", answer.deadline, calendar)
-        out += _clauses(answer.clauses, terms, contract, mode)
-    elif isinstance(answer, EstimateAnswer):
-        amount = f"{answer.amount:,}円" if answer.amount is not None else "修理不能"
-        limit = f"(修理上限金額 {answer.replacement_limit:,}円)" if answer.replacement_limit is not None else ""
+    if answer is None:
+        refusal = result.facts
+        out.append(f"  → お受けできません: {refusal.get('error')} — {refusal.get('message') or ''}".rstrip(" —"))
+        out += _clauses(refusal.get("clauses") or (), terms)
+        return out
+    mode = None
+    if result.action == "enrollment":
+        out += _enrolment(answer, terms)
+        out += _clauses(answer.get("clauses") or (), terms, answer["plan"]["service_mode"])
+    elif result.action == "repair_request":
+        out += _repair(answer, result.command, catalog)
+        out += _clauses(answer["clauses"], terms)
+    elif result.action == "item_arrived":
+        deadline = answer.get("deadline")
+        if deadline is not None:
+            out += _deadline("修理完了・発送の目安", deadline)
+            out += _clauses(deadline.get("clauses") or (), terms)
+    elif result.action == "repair_estimate":
+        estimate = answer.get("estimate_answer") or {}
+        amount = f"{estimate['amount']:,}円" if estimate.get("amount") is not None else "修理不能"
+        limit = estimate.get("replacement_limit")
+        cap = f"(修理上限金額 {limit:,}円)" if limit is not None else ""
         verdict = {
             "repair": "修理します",
             "replacement": "代替品の提供で修理に代えます。サービスは終了します",
             "unrepairable": "修理できません",
-        }[answer.outcome]
-        out.append(f"  見積: {amount}{limit} → {verdict}")
-        out += _costs(answer.costs, catalog)
-        out += _clauses(answer.clauses, terms, contract, mode)
-    elif isinstance(answer, Cancellation):
+        }[estimate["outcome"]]
+        out.append(f"  見積: {amount}{cap} → {verdict}")
+        out += _costs(estimate.get("costs") or ())
+        out += _clauses(estimate.get("clauses") or (), terms)
+    elif result.action == "cancel":
         out += _cancellation(answer)
-        out += _clauses(answer.clauses, terms, contract, mode)
+        out += _clauses(answer.get("clauses") or (), terms)
     else:
-        out.append(f"  状態: {STATUS_JA[result.facts['status']]}")
-        out += _clauses(result.facts.get("clauses", ()), terms, contract, mode)
+        out.append(f"  状態: {STATUS_JA[answer['status']]}")
+        out += _clauses(answer.get("clauses") or (), terms, mode)
     return out
 
 
-def _repair(
-    decision: RepairDecision,
-    payload: Any,
-    calendar: BusinessCalendar | None,
-    catalog: Catalog,
-    terms: ProgramVersion | None,
-) -> list[str]:
-    cause = catalog.vocabulary.causes.get(payload.cause, payload.cause)
-    verdict = "保証の対象です(無償修理)" if decision.covered else "保証の対象外です"
-    out = [f"  依頼日時: {moment(decision.reception.requested_at)}  原因: {cause}", f"  → {verdict}"]
-    for reason in decision.reasons:
-        if reason.reasoning:
-            out.append(f"    理由: {reason.reasoning}")
-    reception = decision.reception
-    if reception.immediate:
-        out.append(f"  受付日: {day(reception.received_on)}(受付時間内)")
+def _enrolment(contract: dict[str, Any], terms: ProgramVersion | None) -> list[str]:
+    out = [f"  状態: {STATUS_JA[contract['status']]}"]
+    purchase = date.fromisoformat(contract["purchase_date"])
+    maker_end = contract.get("manufacturer_warranty_end")
+    if maker_end:
+        out.append(f"  メーカー保証: {day(purchase)}〜{day(date.fromisoformat(maker_end))}")
+    start, end = date.fromisoformat(contract["coverage_start"]), date.fromisoformat(contract["coverage_end"])
+    out.append(f"  保証期間: {day(start)}〜{day(end)}(購入日を含め{contract['plan']['years']}年)")
+    consumables = contract.get("consumable_replacement") or {}
+    if consumables.get("count") and consumables.get("around"):
+        notice = terms.consumables.notice if terms is not None and terms.consumables else ""
+        around = date.fromisoformat(consumables["around"])
+        out.append(f"  消耗部品の交換: {consumables['count']}回、{day(around)}前後。{notice}")
+    return out
+
+
+def _repair(decision: dict[str, Any], command: Any, catalog: Catalog) -> list[str]:
+    cause = catalog.vocabulary.causes.get(command.cause, command.cause)
+    verdict = "保証の対象です(無償修理)" if decision["decision"] == "covered" else "保証の対象外です"
+    requested = datetime.fromisoformat(decision["requested_at"])
+    out = [f"  依頼日時: {moment(requested)}  原因: {cause}", f"  → {verdict}"]
+    for reason in decision.get("reasons") or ():
+        if reason.get("reasoning"):
+            out.append(f"    理由: {reason['reasoning']}")
+    received_on = date.fromisoformat(decision["received_on"])
+    received_at = datetime.fromisoformat(decision["received_at"])
+    if received_at <= requested:
+        out.append(f"  受付日: {day(received_on)}(受付時間内)")
     else:
-        skipped = "、".join(f"{d.month}/{d.day} {why}" for d, why in reception.skipped)
+        skipped = "、".join(_skipped(item) for item in decision.get("reception_skipped") or ())
         note = f"。除外: {skipped}" if skipped else ""
-        opens = moment(reception.received_at)
-        out.append(f"  受付日: {day(reception.received_on)}(受付時間外のため次の受付開始 {opens} に受付{note})")
-    if decision.deadline is not None:
-        out += _deadline("訪問期限", decision.deadline, calendar)
-    out += _costs(decision.costs, catalog)
+        out.append(f"  受付日: {day(received_on)}(受付時間外のため次の受付開始 {moment(received_at)} に受付{note})")
+    if decision.get("deadline") is not None:
+        out += _deadline("訪問期限", decision["deadline"])
+    out += _costs(decision.get("costs") or ())
     return out
 
 
-def _deadline(title: str, deadline: Deadline, calendar: BusinessCalendar | None) -> list[str]:
-    line = f"  {title}: {day(deadline.due)}({day(deadline.clock_start)}の{deadline.business_days}営業日後"
-    if calendar is not None:
-        skipped = calendar.skipped_between(deadline.clock_start, deadline.due)
-        if skipped:
-            line += "。除外: " + "、".join(f"{d.month}/{d.day} {why}" for d, why in skipped)
+def _skipped(item: dict[str, Any]) -> str:
+    d = date.fromisoformat(item["date"])
+    return f"{d.month}/{d.day} {item['reason']}"
+
+
+def _deadline(title: str, deadline: dict[str, Any]) -> list[str]:
+    due, start = date.fromisoformat(deadline["due"]), date.fromisoformat(deadline["clock_start"])
+    line = f"  {title}: {day(due)}({day(start)}の{deadline['business_days']}営業日後"
+    skipped = deadline.get("skipped") or ()
+    if skipped:
+        line += "。除外: " + "、".join(_skipped(item) for item in skipped)
     return [line + ")。目安であり、修理完了を約束するものではありません。"]
 
 
-def _costs(lines: tuple[CostLine, ...], catalog: Catalog) -> list[str]:
+def _costs(lines: Any) -> list[str]:
     if not lines:
         return []
     out = ["  費用の負担:"]
     for line in lines:
-        item = catalog.vocabulary.cost_items.get(line.item, line.item)
-        payer = catalog.vocabulary.payers.get(line.payer.value, line.payer.value)
-        note = f"({line.note})" if line.note else ""
-        out.append(f"    - {item}: {payer}{note} [{'、'.join(line.clauses)}]")
+        note = f"({line['note']})" if line.get("note") else ""
+        out.append(f"    - {line['item_ja']}: {line['payer_ja']}{note} [{'、'.join(line.get('clauses') or ())}]")
     return out
 
 
-def _cancellation(answer: Cancellation) -> list[str]:
-    b = answer.breakdown
+def _cancellation(answer: dict[str, Any]) -> list[str]:
+    b = answer.get("breakdown")
     if b is None:
-        return [f"  返金額: {answer.refund:,}円"]
-    bracket = f"{b.bracket_ends.isoformat()}まで" if b.bracket_ends else "最終区分"
+        return [f"  返金額: {answer['refund']:,}円"]
+    bracket = f"{b['bracket_ends']}まで" if b.get("bracket_ends") else "最終区分"
     return [
-        f"  区分: 表の{b.bracket + 1}行目({bracket})、返金率 {b.rate}",
-        f"  返金額: 購入金額 × {b.rate} = {b.gross:,}円(円未満切り捨て) − 振込手数料 {b.transfer_fee:,}円"
-        f" = {answer.refund:,}円",
+        f"  区分: 表の{b['bracket']}行目({bracket})、返金率 {b['rate']}",
+        f"  返金額: 購入金額 × {b['rate']} = {b['gross']:,}円(円未満切り捨て) − 振込手数料 {b['transfer_fee']:,}円"
+        f" = {answer['refund']:,}円",
     ]
 
 
-def _clauses(
-    labels: Any, terms: ProgramVersion | None, contract: Contract | None, mode: str | None = None
-) -> list[str]:
-    if not labels or terms is None:
+def _clauses(clauses: Any, terms: ProgramVersion | None, mode: str | None = None) -> list[str]:
+    """Each label with its text: the answer's own text where it gives one, else the terms'."""
+    if not clauses:
         return []
     out = ["  根拠となる条項:"]
-    for label in labels:
-        clause = terms.clauses.get(label)
-        text = clause.text_for(mode) if clause else "(条項が見つかりません)"
-        out.append(f"    {label}: {text}")
+    for item in clauses:
+        if isinstance(item, dict):
+            out.append(f"    {item['label']}: {item['text']}")
+            continue
+        clause = terms.clauses.get(item) if terms is not None else None
+        out.append(f"    {item}: {clause.text_for(mode) if clause else '(条項が見つかりません)'}")
     return out

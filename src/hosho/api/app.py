@@ -10,7 +10,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from hosho.api import cases, contracts, programs, refunds
+from hosho.api import calendars, cases, contracts, programs, refunds
 from hosho.api.access import AccessLog
 from hosho.api.auth import KeyCache
 from hosho.api.problems import MEDIA_TYPE, install
@@ -63,7 +63,7 @@ def create_app(hosho: Hosho) -> FastAPI:
         """Answers without authentication and without touching the database."""
         return {"status": "ok"}
 
-    for module in (programs, contracts, cases, refunds):
+    for module in (programs, calendars, contracts, cases, refunds):
         app.include_router(module.router, prefix=PREFIX)
 
     def openapi() -> dict[str, Any]:

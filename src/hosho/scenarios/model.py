@@ -2,140 +2,41 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hosho.domain.calendar import JST
-from hosho.domain.contract import EquipmentKind
-from hosho.programs.catalog import Catalog
-from hosho.programs.schema import Count, IsoDate, Text
+from hosho.domain.calendar import DateRange
+from hosho.programs.catalog import Catalog, parse_range
+from hosho.programs.schema import Text
 from hosho.programs.yamlio import Document, LoadError, Problem, problems_from
-
-
-def _iso_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    text = value if isinstance(value, str) else None
-    if text is None or not re.fullmatch(
-        r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", text
-    ):
-        raise ValueError(f"must be a datetime such as 2026-11-20T16:00 (JST when no offset), got {value!r}")
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text} is not a time of the calendar") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=JST)
-
-
-def _height(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError("must be a number of metres")
-    try:
-        height = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number of metres") from None
-    if height < 0 or not height.is_finite():
-        raise ValueError("must not be negative")
-    return height
-
-
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_datetime)]
-Height = Annotated[Decimal, BeforeValidator(_height)]
+from hosho.service import commands as c
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class EquipmentIn(Strict):
-    kind: EquipmentKind
-    model: Text
-    serial: Annotated[str, Field(strict=True, min_length=1)]
-    service_mode: Literal["onsite", "sendback"] | None = None
-
-
-class SiteIn(Strict):
-    postal_code: Annotated[str, Field(strict=True)] | None = None
-    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "JP"
-    remote_island: bool | None = None
-
-
-class ContractIn(Strict):
-    plan: Text
-    purchase_date: IsoDate
-    purchase_price: Count | None = None
-    warranty_fee: Count | None = None
-    manufacturer_warranty_months: Count | None = None
-    repair_cap: Count | None = None
-    operation_start_date: IsoDate | None = None
-    applied_on: IsoDate | None = None
-    equipment: list[EquipmentIn] = []
-    site: SiteIn = SiteIn()
-    maker_onsite_repair: bool | None = None
-
-
 class CalendarIn(Strict):
     closures: list[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?$")]]
 
 
-class Pay(Strict):
-    date: IsoDate
+# Scenarios name no subscriber; the service requires one.
+SUBSCRIBER = {"name": "シナリオ 太郎", "name_kana": "シナリオ タロウ"}
+# The contract block is the enrolment command without what a scenario does not state.
+NOT_IN_CONTRACT = ("program", "subscriber", "retailer")
 
-
-class RepairRequestIn(Strict):
-    at: IsoDateTime
-    cause: Text
-    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "JP"
-    needs_parts: bool = True
-    part: Literal["sd_card", "hdd", "fan", "power_supply", "other"] | None = None
-    install_height_m: Height | None = None
-    claim: Literal["repair", "other_property_damage", "loss_of_use", "bodily_injury"] = "repair"
-
-
-class ItemArrived(Strict):
-    date: IsoDate
-    check_sheet_date: IsoDate | None = None
-
-
-class RepairEstimate(Strict):
-    amount: Count | None = None
-    repairable: bool = True
-    date: IsoDate | None = None
-
-
-class Cancel(Strict):
-    date: IsoDate
-    reason: Literal["customer", "sale_rescinded"] = "customer"
-    transfer_fee: Count = 0
-
-
-class TransferOwnership(Strict):
-    date: IsoDate
-
-
-class ReportChange(Strict):
-    date: IsoDate
-    fields: dict[str, Annotated[str, Field(strict=True)]]
-
-
-class ManufacturerReplacement(Strict):
-    date: IsoDate
-    reported: bool = True
-
-
-ACTIONS: dict[str, type[Strict]] = {
-    "pay": Pay,
-    "repair_request": RepairRequestIn,
-    "item_arrived": ItemArrived,
-    "repair_estimate": RepairEstimate,
-    "cancel": Cancel,
-    "transfer_ownership": TransferOwnership,
-    "report_change": ReportChange,
-    "manufacturer_replacement": ManufacturerReplacement,
+# Each action of a scenario step is the service's command of that action (hosho.service.commands).
+ACTIONS: dict[str, type[c.Command]] = {
+    "pay": c.Pay,
+    "repair_request": c.RequestRepair,
+    "item_arrived": c.ItemArrived,
+    "repair_estimate": c.Estimate,
+    "cancel": c.Cancel,
+    "transfer_ownership": c.TransferOwnership,
+    "report_change": c.ReportChange,
+    "manufacturer_replacement": c.MakerReplacement,
 }
 
 # What each action may expect (scenarios.md); `error` and `clauses` are allowed everywhere.
@@ -153,13 +54,20 @@ EXPECT_KEYS: dict[str, frozenset[str]] = {
 DATE_KEYS = frozenset({"coverage_start", "coverage_end", "visit_by", "received_on", "repair_due", "around"})
 
 
+class Invalid(BaseModel):
+    """A step whose command the service refuses before acting (`invalid_request`), as a scenario may mean it to."""
+
+    field: str
+    message: str
+
+
 class Step(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
     index: int
     line: int | None
     action: str
-    payload: Any
-    expect: dict[str, Any]
+    command: c.Command | Invalid
+    expect: dict[str, Any] | None  # None: the step states no expectation (it only sets the scene)
 
 
 class Scenario(BaseModel):
@@ -167,23 +75,47 @@ class Scenario(BaseModel):
     path: str
     title: str
     program: str
-    contract: ContractIn
-    closures: list[str] | None
+    enrol: c.Enrol
+    closures: list[DateRange] | None
     expect_enrollment: dict[str, Any] | None
     steps: list[Step]
+
+    def dates(self) -> list[date]:
+        """Every date the scenario names: the years its calendar block must be applied to."""
+        found = [value for value in _values(self.enrol) if isinstance(value, date)]
+        for step in self.steps:
+            found += [value.date() if isinstance(value, datetime) else value for value in _values(step.command)]
+        return [value for value in found if isinstance(value, date)]
+
+
+def _values(model: BaseModel) -> list[Any]:
+    values: list[Any] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            values += _values(value)
+        elif isinstance(value, list):
+            for item in value:
+                values += _values(item) if isinstance(item, BaseModel) else [item]
+        else:
+            values.append(value)
+    return values
 
 
 class _Head(Strict):
     title: Text
     program: Text
     calendar: CalendarIn | None = None
-    contract: ContractIn
+    contract: dict[str, Any]
     expect_enrollment: dict[str, Any] | None = None
     steps: list[dict[str, Any]] = []
 
 
 def parse_scenario(document: Document, catalog: Catalog) -> Scenario:
-    """Validate the whole file; every problem is reported with its line, all at once."""
+    """Validate the whole file; every problem is reported with its line, all at once.
+
+    A scenario that checks nothing is a problem too (scenarios.md): no expectation anywhere, or an empty `expect`.
+    """
     problems: list[Problem] = []
     if not isinstance(document.data, dict):
         raise LoadError([Problem(document.path, 1, "a scenario must be a mapping (title, program, contract, steps)")])
@@ -198,14 +130,21 @@ def parse_scenario(document: Document, catalog: Catalog) -> Scenario:
     program = catalog.programs.get(head.program)
     if program is None:
         problem(("program",), f"unknown program {head.program!r} (known: {', '.join(sorted(catalog.programs))})")
-    elif not any(head.contract.plan in version.plans for version in program.versions):
+    elif not any(head.contract.get("plan") in version.plans for version in program.versions):
         plans = sorted({plan for version in program.versions for plan in version.plans})
-        problem(("contract", "plan"), f"unknown plan {head.contract.plan!r} (known: {', '.join(plans)})")
+        problem(("contract", "plan"), f"unknown plan {head.contract.get('plan')!r} (known: {', '.join(plans)})")
+    enrol = _enrol(head, document, problems)
+    closures = _closures(head.calendar, problem)
     if head.expect_enrollment is not None:
+        if not head.expect_enrollment:
+            problem(("expect_enrollment",), "expect_enrollment is empty: it checks nothing")
         _check_expect(head.expect_enrollment, "enrollment", ("expect_enrollment",), problem)
     steps = []
     for index, raw in enumerate(head.steps):
         where: tuple[str | int, ...] = ("steps", index)
+        if not isinstance(raw, dict):
+            problem(where, f"a step is a mapping of one action (actions: {', '.join(ACTIONS)})")
+            continue
         actions = [key for key in raw if key != "expect"]
         if len(actions) != 1 or actions[0] not in ACTIONS:
             unknown = [key for key in actions if key not in ACTIONS]
@@ -213,30 +152,68 @@ def parse_scenario(document: Document, catalog: Catalog) -> Scenario:
             problem(where, f"{reason} (actions: {', '.join(ACTIONS)})")
             continue
         action = actions[0]
+        expect = raw.get("expect")
         try:
-            payload = ACTIONS[action].model_validate(raw[action] if raw[action] is not None else {})
+            command: c.Command | Invalid = ACTIONS[action].model_validate(
+                raw[action] if raw[action] is not None else {}
+            )
         except ValidationError as exc:
-            problems.extend(problems_from(exc, document, (*where, action)))
-            continue
-        if isinstance(payload, RepairRequestIn) and payload.cause not in catalog.vocabulary.causes:
-            problem((*where, action, "cause"), f"unknown cause {payload.cause!r}")
-        expect = raw.get("expect") or {}
-        if not isinstance(expect, dict):
-            problem((*where, "expect"), "expect must be a mapping")
-            continue
-        _check_expect(expect, action, (*where, "expect"), problem)
-        steps.append(Step(index=index + 1, line=document.line_of(where), action=action, payload=payload, expect=expect))
-    if problems:
+            if not (isinstance(expect, dict) and expect.get("error") == "invalid_request"):
+                problems.extend(problems_from(exc, document, (*where, action)))
+                continue
+            # The scenario means the service to refuse this command: as the API would, with the field.
+            first = exc.errors(include_url=False)[0]
+            command = Invalid(field=".".join(map(str, first["loc"])), message=first["msg"])
+        if isinstance(command, c.RequestRepair) and command.cause not in catalog.vocabulary.causes:
+            problem((*where, action, "cause"), f"unknown cause {command.cause!r}")
+        if "expect" in raw:
+            if not isinstance(expect, dict):
+                problem((*where, "expect"), "expect must be a mapping of what the answer must hold")
+                continue
+            if not expect:
+                problem((*where, "expect"), "expect is empty: it checks nothing")
+            _check_expect(expect, action, (*where, "expect"), problem)
+        steps.append(Step(index=index + 1, line=document.line_of(where), action=action, command=command, expect=expect))
+    if not head.expect_enrollment and not any(step.expect for step in steps) and not problems:
+        problem((), "the scenario expects nothing: give expect_enrollment or an expect on some step")
+    if problems or enrol is None:
         raise LoadError(problems)
     return Scenario(
         path=document.path,
         title=head.title,
         program=head.program,
-        contract=head.contract,
-        closures=head.calendar.closures if head.calendar else None,
+        enrol=enrol,
+        closures=closures,
         expect_enrollment=head.expect_enrollment,
         steps=steps,
     )
+
+
+def _enrol(head: _Head, document: Document, problems: list[Problem]) -> c.Enrol | None:
+    """The contract block as the enrolment command: the program's, with the scenario subscriber."""
+    block = head.contract
+    stated = [key for key in NOT_IN_CONTRACT if key in block]
+    for key in stated:
+        problems.append(Problem(document.path, document.line_of(("contract", key)), f"contract.{key}: unknown key"))
+    if stated:
+        return None
+    try:
+        return c.Enrol.model_validate({**block, "program": head.program, "subscriber": SUBSCRIBER})
+    except ValidationError as exc:
+        problems.extend(problems_from(exc, document, ("contract",)))
+        return None
+
+
+def _closures(calendar: CalendarIn | None, problem: Any) -> list[DateRange] | None:
+    if calendar is None:
+        return None
+    ranges = []
+    for index, text in enumerate(calendar.closures):
+        try:
+            ranges.append(parse_range(text))
+        except ValueError as exc:
+            problem(("calendar", "closures", index), f"calendar.closures: {exc}")
+    return ranges
 
 
 def _check_expect(expect: dict[str, Any], action: str, where: tuple[str | int, ...], problem: Any) -> None:

@@ -15,6 +15,7 @@ from hosho.domain.contract import CaseState, DomainError
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.program import ServiceMode
 from hosho.domain.repairs import RepairRequest, decide_repair, record_arrival, record_estimate
+from hosho.service.calendars import calendar_for
 from hosho.service.context import Actor, Hosho, Role, ServiceError, known_program, not_found, retailer_scope
 from hosho.service.contracts import change
 from hosho.service.views import case_view, costs_view, deadline_view, decision_view
@@ -41,7 +42,7 @@ def request_repair(hosho: Hosho, actor: Actor, contract_id: int, data: RequestIn
     answer: dict[str, Any] = {}
 
     def act(session: Session, row: m.Contract, contract: DomainContract) -> object:
-        calendar = hosho.rules.calendar(contract.terms.closures)
+        calendar = calendar_for(hosho, session, row.program_id, contract.terms)
         request = RepairRequest(
             at=data.at,
             cause=data.cause,
@@ -95,7 +96,7 @@ def preview_repair(hosho: Hosho, actor: Actor, contract_id: int, data: RequestIn
         if row is None:
             raise not_found(f"contract {contract_id}")
         contract = repository.to_domain(row, hosho.rules.catalog)
-        calendar = hosho.rules.calendar(contract.terms.closures)
+        calendar = calendar_for(hosho, session, row.program_id, contract.terms)
         try:
             decision = decide_repair(
                 contract,
@@ -145,11 +146,10 @@ def record_event(
 
     def act(session: Session, row: m.Contract, contract: DomainContract) -> object:
         stored = next(case for case in row.cases if case.number == number)
+        calendar = calendar_for(hosho, session, row.program_id, contract.terms)
         if kind == "item_arrived" and contract.plan.service_mode is not ServiceMode.SENDBACK:
             # Same order as the rules: the plan's mode is checked before the case (not_applicable first).
-            record_arrival(
-                contract, item_on=on, check_sheet_on=on, calendar=hosho.rules.calendar(contract.terms.closures)
-            )
+            record_arrival(contract, item_on=on, check_sheet_on=on, calendar=calendar)
         if not stored.covered:
             raise ServiceError(409, "no_open_case", "this request was not covered: there is no repair to record")
         data: dict[str, Any] = {"note": note} if note else {}
@@ -158,10 +158,10 @@ def record_event(
                 contract,
                 item_on=on,
                 check_sheet_on=check_sheet_on or on,
-                calendar=hosho.rules.calendar(contract.terms.closures),
+                calendar=calendar,
             )
             data["repair_due"] = arrival.deadline.due.isoformat()
-            result["deadline"] = deadline_view(arrival.deadline, hosho.rules.calendar(contract.terms.closures))
+            result["deadline"] = deadline_view(arrival.deadline, calendar)
         elif kind == "estimate":
             estimate = record_estimate(contract, amount=amount, repairable=repairable, on=on)
             stored.outcome = estimate.outcome

@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import Column, String
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -53,13 +53,25 @@ def _iso_date(value: Any) -> Any:
     return value
 
 
+DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
+
+
+def _iso_datetime(value: Any) -> Any:
+    """A time is written 2026-11-20T16:00 (seconds and offset optional): not a number, not a bare date."""
+    if isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not DATETIME.fullmatch(value):
+        raise ValueError(f"must be a date and time such as 2026-11-20T16:00 (JST when no offset), got {value!r}")
+    return value
+
+
 def _jst(value: dt.datetime) -> dt.datetime:
     """A time without an offset is JST wall-clock time."""
     return value if value.tzinfo is not None else value.replace(tzinfo=JST)
 
 
 Date = Annotated[dt.date, BeforeValidator(_iso_date)]
-JstDateTime = Annotated[dt.datetime, AfterValidator(_jst)]
+JstDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime), AfterValidator(_jst)]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 Note = Annotated[str, Field(min_length=1, max_length=2000)]
 
@@ -233,17 +245,32 @@ CaseEvent = Annotated[ItemArrived | Estimate | Progress, Field(discriminator="ki
 # --- the company calendar -----------------------------------------------------------------------------------------
 
 
+class ClosureRange(Command):
+    """Closed days `first` to `last`, both included (a year-end closure may run into the next year)."""
+
+    first: Date
+    last: Date
+    name: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ClosureRange:
+        if self.last < self.first:
+            raise ValueError(f"the range ends before it starts: {self.first} … {self.last}")
+        if (self.last - self.first).days > 366:
+            raise ValueError("a closure lasts at most a year")
+        return self
+
+
 class SetClosures(Command):
-    """A program's company closures (弊社特定休日) for one year, replacing the terms' defaults for that year."""
+    """A program's company closures (弊社特定休日) for one year: they replace the terms' annual closures that start in
+    that year. `ranges: null` returns the year to the terms' defaults; an empty list closes nothing that year."""
 
-    year: Annotated[int, Field(strict=True, ge=1900, le=2999)]
-    days: list[Date] = Field(default_factory=list, max_length=366, description="Every closed day of that year")
+    year: Annotated[int, Field(strict=True, ge=2000, le=2060)]
+    ranges: list[ClosureRange] | None = Field(default=None, max_length=100)
 
-    @field_validator("days", mode="after")
-    @classmethod
-    def _in_year(cls, days: list[dt.date], info: Any) -> list[dt.date]:
-        year = info.data.get("year")
-        outside = [day.isoformat() for day in days if year is not None and day.year != year]
+    @model_validator(mode="after")
+    def _in_year(self) -> SetClosures:
+        outside = [f"{r.first}…{r.last}" for r in self.ranges or () if r.first.year != self.year]
         if outside:
-            raise ValueError(f"days outside {year}: {', '.join(outside)}")
-        return sorted(set(days))
+            raise ValueError(f"each closure of {self.year} starts in {self.year}: {', '.join(outside)}")
+        return self

@@ -221,3 +221,15 @@ class AuditEntry(Base):
     entity_id: Mapped[int] = mapped_column(Id)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ProgramClosure(Base):
+    """A program's company closures (弊社特定休日) for one year, set by the provider's staff: they replace the terms'
+    annual closures that start in that year (domain.calendar.Closures.by_year)."""
+
+    __tablename__ = "program_closures"
+    program_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ranges: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"first": ISO, "last": ISO, "name": str|None}]
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(120))
