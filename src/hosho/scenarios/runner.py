@@ -113,7 +113,7 @@ def check_paths(paths: Iterable[Path], run: Callable[[Path], Outcome]) -> list[O
     """Run every scenario file under `paths`; a path that holds no scenario file is a failure of its own."""
     outcomes = []
     for path in paths:
-        files = list(scenario_files([path]))
+        files = list(scenario_files([path])) if path.exists() else []
         if not files:
             missing = Outcome(str(path))
             reason = "no such file or folder" if not path.exists() else "no scenario file (*.yaml) here"

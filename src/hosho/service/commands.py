@@ -50,7 +50,10 @@ def _iso_date(value: Any) -> Any:
         return value
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise ValueError(f"must be a date written YYYY-MM-DD, got {value!r}")
-    return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a day of the calendar") from None
 
 
 DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
@@ -62,7 +65,10 @@ def _iso_datetime(value: Any) -> Any:
         return value
     if not isinstance(value, str) or not DATETIME.fullmatch(value):
         raise ValueError(f"must be a date and time such as 2026-11-20T16:00 (JST when no offset), got {value!r}")
-    return value
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a time of the calendar") from None
 
 
 def _jst(value: dt.datetime) -> dt.datetime:
