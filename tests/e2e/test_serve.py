@@ -17,7 +17,7 @@ import pytest
 
 from hosho.admin import admin_key
 from hosho.engine import Engine
-from hosho.scenarios.runner import run_file
+from hosho.scenarios.inprocess import runner, scratch_service
 from hosho.service import keys
 from hosho.service.context import Role, create_hosho
 from hosho.store.db import make_engine, migrate
@@ -96,8 +96,9 @@ def test_check_api_runs_the_spec_examples_through_a_served_hosho(tmp_path: Path)
         assert (result.returncode, result.stdout.splitlines()[-1]) == (0, "15 passed, 0 failed"), result.stderr
         stored = httpx.get(f"{base}/v1/contracts", headers={"Authorization": f"Bearer {key}"}).json()["total"]
     # Every example's contract is in the service's database, but those the terms refuse at enrolment.
-    engine = Engine()
-    enrolled = [run_file(path, engine).results[0].facts.get("error") is None for path in SPEC_EXAMPLES.glob("*.yaml")]
+    with scratch_service(Engine()) as service:
+        run = runner(service)
+        enrolled = [run(path).results[0].facts.get("error") is None for path in SPEC_EXAMPLES.glob("*.yaml")]
     assert stored == sum(enrolled) < len(enrolled)
 
 

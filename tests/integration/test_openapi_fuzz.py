@@ -46,6 +46,8 @@ ROUTES = {
     "GET /v1/programs",
     "GET /v1/programs/{program}",
     "GET /v1/programs/{program}/clauses",
+    "GET /v1/programs/{program}/closures/{year}",
+    "PUT /v1/programs/{program}/closures",
     "POST /v1/contracts",
     "GET /v1/contracts",
     "GET /v1/contracts/{contract_id}",
