@@ -95,3 +95,11 @@ def test_a_missing_path_is_reported_without_a_traceback() -> None:
     assert result.returncode == 1
     assert result.stdout.splitlines() == ["no/such/folder: no such file or folder", "0 passed, 1 failed"]
     assert "Traceback" not in result.stderr
+
+
+def test_check_api_needs_nothing_beyond_the_package_s_own_requirements() -> None:
+    """`hosho check --api` uses httpx: a plain `pip install hosho` must bring it (not only the dev extra)."""
+    from importlib.metadata import requires
+
+    runtime = [r.split(";")[0].split("==")[0].strip() for r in requires("hosho") or () if "extra ==" not in r]
+    assert "httpx" in runtime
