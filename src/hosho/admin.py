@@ -15,6 +15,8 @@ import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hosho.settings import DATABASE_URL, Settings
@@ -226,3 +228,30 @@ def shown(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return repr(url)
+
+
+def create_payouts(settings: Settings, *, transfer_date: date, out: Path) -> int:
+    """A batch of every ready refund, written as a Zengin 総合振込 file: `N transfers, total X円, FILE`."""
+    from hosho.service import payouts
+    from hosho.service.context import Actor, Role, ServiceError
+    from hosho.settings import Payer
+
+    payer = Payer.load()
+    if payer is None:
+        raise Fatal(
+            "the payer (依頼人) is not configured: set HOSHO_PAYER_CODE, _NAME, _BANK, _BRANCH, _ACCOUNT_TYPE, _ACCOUNT"
+        )
+    if not out.parent.is_dir():
+        raise Fatal(f"{out.parent}: no such folder")
+    actor = Actor("cli:payouts", Role.ADMIN)
+    with database(settings) as hosho:
+        try:
+            batch = payouts.create_batch(hosho, actor, transfer_date=transfer_date)
+            data = payouts.batch_file(hosho, actor, batch.id, payer)
+        except ServiceError as exc:
+            raise Fatal(exc.message) from None
+    partial = out.with_name(out.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(out)  # the file appears whole or not at all
+    print(f"{batch.count} transfers, total {batch.total:,}円, {out}")
+    return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from hosho.admin import Fatal
@@ -66,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     add = retailers.add_parser("add", parents=[database], help="add a retailer (nothing changes if CODE exists)")
     add.add_argument("code")
     add.add_argument("name")
+    payouts = commands.add_parser("payouts", help="refund payouts by Zengin 総合振込 file").add_subparsers(
+        dest="payouts_command", required=True
+    )
+    batch = payouts.add_parser(
+        "create", parents=[database], help="a batch of every ready refund, written as a Zengin file"
+    )
+    batch.add_argument("--transfer-date", type=_day, required=True, help="振込指定日 YYYY-MM-DD (a bank business day)")
+    batch.add_argument("--out", type=Path, required=True, help="the file to write")
     serve = commands.add_parser("serve", parents=[database], help="run the HTTP API (with demo data by default)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8000)
@@ -75,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.command in ("migrate", "keys", "users", "retailers", "serve"):
+    if args.command in ("migrate", "keys", "users", "retailers", "serve", "payouts"):
         from hosho import admin
 
         settings = Settings.load(database_url=args.database_url)
@@ -87,6 +96,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return admin.create_user(
                 settings, username=args.username, role=args.role, name=args.name, retailer=args.retailer
             )
+        if args.command == "payouts":
+            return admin.create_payouts(settings, transfer_date=args.transfer_date, out=args.out)
         if args.command == "retailers":
             return admin.add_retailer(settings, code=args.code, name=args.name)
         return admin.serve(
@@ -160,6 +171,13 @@ def _programs(engine: Engine) -> int:
             for plan in version.plans.values():
                 print(f"    {plan.id:<12} {plan.name}  {plan.term_years}年")
     return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
 def _port(text: str) -> int:

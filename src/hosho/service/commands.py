@@ -189,12 +189,25 @@ class CancelReason(StrEnum):
     SALE_RESCINDED = "sale_rescinded"
 
 
+class BankAccountIn(Command):
+    """An account to pay a refund to (payouts.md), as the subscriber gives it; the service checks every part of it
+    (bank and branch in the Zengin code data, 預金種目 1/2/4, up to 7 digits, a holder name the bank can carry) and
+    refuses what cannot be used with `invalid_bank_account` and the field."""
+
+    bank_code: Annotated[str, Field(min_length=1, max_length=10, description="銀行コード, 4 digits")]
+    branch_code: Annotated[str, Field(min_length=1, max_length=10, description="支店コード, 3 digits")]
+    account_type: Annotated[int, Field(strict=True, description="預金種目: 1 普通, 2 当座, 4 貯蓄")]
+    account_number: Annotated[str, Field(min_length=1, max_length=20, description="口座番号, up to 7 digits")]
+    holder: Annotated[str, Field(min_length=1, max_length=60, description="口座名義 (カナ)")]
+
+
 class Cancel(Command):
     """Cancellation and its refund by the terms' table (zest 第9条); one refund only."""
 
     date: Date
     reason: CancelReason = CancelReason.CUSTOMER
     transfer_fee: Yen = 0
+    bank_account: BankAccountIn | None = Field(default=None, description="Where the refund is paid (zest 第9条)")
 
 
 # --- repair requests and their cases ------------------------------------------------------------------------------

@@ -233,3 +233,90 @@ class ProgramClosure(Base):
     ranges: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"first": ISO, "last": ISO, "name": str|None}]
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str] = mapped_column(String(120))
+
+
+# --- refund payouts (payouts.md) ----------------------------------------------------------------------------------
+
+
+class ZenginBank(Base):
+    """A bank of the Zengin code data, as of a dated snapshot (the `zengin-code` package's data)."""
+
+    __tablename__ = "zengin_banks"
+    snapshot: Mapped[date] = mapped_column(Date, primary_key=True)
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    kana: Mapped[str] = mapped_column(String(60))
+
+
+class ZenginBranch(Base):
+    __tablename__ = "zengin_branches"
+    snapshot: Mapped[date] = mapped_column(Date, primary_key=True)
+    bank_code: Mapped[str] = mapped_column(String(4), primary_key=True)
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    kana: Mapped[str] = mapped_column(String(60))
+
+
+class BankAccount(Base):
+    """An account a refund is paid to, as given (append-only: a new account is a new row). The bank's and branch's
+    names are kept as they were in the snapshot, so an old refund shows the names it was paid with."""
+
+    __tablename__ = "bank_accounts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id"), index=True)
+    bank_code: Mapped[str] = mapped_column(String(4))
+    bank_name: Mapped[str] = mapped_column(String(60))
+    bank_kana: Mapped[str] = mapped_column(String(15))
+    branch_code: Mapped[str] = mapped_column(String(3))
+    branch_name: Mapped[str] = mapped_column(String(60))
+    branch_kana: Mapped[str] = mapped_column(String(15))
+    account_type: Mapped[int] = mapped_column(Integer)
+    account_number: Mapped[str] = mapped_column(String(7))
+    holder: Mapped[str] = mapped_column(String(30))  # Zengin kana, as the file carries it
+    snapshot: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Refund(Base):
+    """A refund owed after a cancellation: its amount never changes; its status follows the payout."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (Index("ix_refunds_status", "status", "id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), unique=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))
+    account_id: Mapped[int | None] = mapped_column(Id)
+    batch_id: Mapped[int | None] = mapped_column(Id, index=True)
+    created_on: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RefundEntry(Base):
+    """The refund ledger: append-only; a correction is a new entry that reverses an old one (電子帳簿保存法)."""
+
+    __tablename__ = "refund_entries"
+    __table_args__ = (Index("ix_refund_entries_refund", "refund_id", "id"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id"))
+    kind: Mapped[str] = mapped_column(String(30))  # owed, account_given, batched, batch_cancelled, paid, returned
+    amount: Mapped[int] = mapped_column(BigInteger)
+    on_date: Mapped[date] = mapped_column(Date, index=True)
+    batch_id: Mapped[int | None] = mapped_column(Id)
+    reverses: Mapped[int | None] = mapped_column(Id)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(120))
+
+
+class PayoutBatch(Base):
+    """A 総合振込 file's worth of refunds; cancelled before it is sent, its refunds are ready again."""
+
+    __tablename__ = "payout_batches"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    transfer_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))  # created, cancelled
+    count: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(120))

@@ -1,0 +1,317 @@
+"""Refund payouts (payouts.md): a refund's life from the cancellation to the money received, in Zengin batches.
+
+awaiting_account → ready → in_batch → paid, or → returned (reason kept) → awaiting_account until a new account is
+given. A batch not yet answered by the bank can be cancelled: its refunds are ready again. Every step is an entry of
+the append-only refund ledger; a refund is in at most one live batch and paid at most once. A 0-yen refund is never
+opened, so never paid.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel
+from sqlalchemy import and_, func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from hosho.domain import zengin
+from hosho.domain.calendar import BusinessCalendar
+from hosho.service import banks
+from hosho.service.commands import BankAccountIn
+from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, not_found
+from hosho.settings import Payer
+from hosho.store import models as m
+
+FINANCE = frozenset({Role.ADMIN})
+
+
+class RefundStatus(StrEnum):
+    AWAITING_ACCOUNT = "awaiting_account"
+    READY = "ready"
+    IN_BATCH = "in_batch"
+    PAID = "paid"
+
+
+class BatchStatus(StrEnum):
+    CREATED = "created"
+    CANCELLED = "cancelled"
+
+
+class BatchView(BaseModel):
+    id: int
+    transfer_date: date
+    status: str
+    count: int
+    total: int
+
+
+def _require(actor: Actor) -> None:
+    if actor.role not in FINANCE:
+        raise forbidden("handle refund payouts")
+
+
+def _entry(
+    hosho: Hosho, actor: Actor, refund: m.Refund, kind: str, on: date, *, batch_id: int | None = None, **data: object
+) -> m.RefundEntry:
+    return m.RefundEntry(
+        refund_id=refund.id,
+        kind=kind,
+        amount=refund.amount,
+        on_date=on,
+        batch_id=batch_id,
+        data=dict(data),
+        at=hosho.clock(),
+        actor=actor.name,
+    )
+
+
+def open_refund(
+    session: Session,
+    hosho: Hosho,
+    actor: Actor,
+    *,
+    contract_id: int,
+    amount: int,
+    on: date,
+    account: BankAccountIn | None,
+) -> m.Refund | None:
+    """In the cancellation's transaction: the refund owed, ready when an account came with it. 0 yen: none."""
+    if amount <= 0:
+        return None
+    refund = m.Refund(
+        contract_id=contract_id,
+        amount=amount,
+        status=RefundStatus.AWAITING_ACCOUNT.value,
+        created_on=on,
+        created_at=hosho.clock(),
+    )
+    session.add(refund)
+    session.flush()
+    session.add(_entry(hosho, actor, refund, "owed", on))
+    if account is not None:
+        _attach(session, hosho, actor, refund, account, on, field="bank_account")
+    return refund
+
+
+def _attach(
+    session: Session, hosho: Hosho, actor: Actor, refund: m.Refund, given: BankAccountIn, on: date, *, field: str
+) -> None:
+    snapshot = banks.ensure_snapshot(hosho)  # already loaded: the callers ensured it before the transaction
+    account = banks.checked_account(hosho, session, given, field=field, snapshot=snapshot)
+    account.refund_id = refund.id
+    session.add(account)
+    session.flush()
+    refund.account_id = account.id
+    refund.status = RefundStatus.READY.value
+    # Which account, never its number or holder: the ledger may be read more widely than the accounts.
+    session.add(_entry(hosho, actor, refund, "account_given", on, account_id=account.id))
+
+
+def give_account(hosho: Hosho, actor: Actor, refund_id: int, given: BankAccountIn) -> m.Refund:
+    """The subscriber's account for a refund waiting for one (or replacing the one given, before it is batched)."""
+    banks.ensure_snapshot(hosho)
+    with hosho.transaction() as session:
+        refund = session.get(m.Refund, refund_id, with_for_update=True)
+        if refund is None:
+            raise not_found(f"refund {refund_id}")
+        if refund.status not in (RefundStatus.AWAITING_ACCOUNT, RefundStatus.READY):
+            raise ServiceError(409, "conflict", f"the refund is {refund.status}: its account can no longer change")
+        _attach(session, hosho, actor, refund, given, hosho.today(), field="bank_account")
+        session.flush()
+        session.expunge(refund)
+        return refund
+
+
+def bank_calendar(hosho: Hosho) -> BusinessCalendar:
+    return hosho.rules.calendar(zengin.BANK_CLOSURES)
+
+
+def create_batch(hosho: Hosho, actor: Actor, *, transfer_date: date) -> BatchView:
+    """Every ready refund into one new batch, in one statement: two batches created at once never share a refund."""
+    _require(actor)
+    try:
+        zengin.check_transfer_date(transfer_date, bank_calendar(hosho))
+    except zengin.ZenginError as error:
+        raise ServiceError(422, "invalid_request", error.message, field=error.field) from None
+    with hosho.transaction() as session:
+        batch = m.PayoutBatch(
+            transfer_date=transfer_date,
+            status=BatchStatus.CREATED.value,
+            count=0,
+            total=0,
+            created_at=hosho.clock(),
+            created_by=actor.name,
+        )
+        session.add(batch)
+        session.flush()
+        session.execute(
+            update(m.Refund)
+            .where(m.Refund.status == RefundStatus.READY.value)
+            .values(status=RefundStatus.IN_BATCH.value, batch_id=batch.id)
+            .execution_options(synchronize_session=False)
+        )
+        count, total = session.execute(
+            select(func.count(), func.coalesce(func.sum(m.Refund.amount), 0)).where(m.Refund.batch_id == batch.id)
+        ).one()
+        if count == 0:
+            raise ServiceError(409, "conflict", "no refund is ready to be paid (each needs a bank account)")
+        batch.count, batch.total = count, total
+        at, today = hosho.clock(), hosho.today()
+        session.execute(
+            insert(m.RefundEntry).from_select(
+                ["refund_id", "kind", "amount", "on_date", "batch_id", "data", "at", "actor"],
+                select(
+                    m.Refund.id,
+                    literal("batched"),
+                    m.Refund.amount,
+                    literal(today),
+                    literal(batch.id),
+                    literal({}, m.RefundEntry.data.type),
+                    literal(at, m.RefundEntry.at.type),
+                    literal(actor.name),
+                ).where(m.Refund.batch_id == batch.id),
+            )
+        )
+        return _batch_view(batch)
+
+
+def _batch_view(batch: m.PayoutBatch) -> BatchView:
+    return BatchView(
+        id=batch.id, transfer_date=batch.transfer_date, status=batch.status, count=batch.count, total=batch.total
+    )
+
+
+def customer_code(refund_id: int) -> str:
+    """The 顧客コード that brings the bank's answer back to the refund: R and the refund's id (20 characters)."""
+    return f"R{refund_id:019d}"
+
+
+def batch_file(hosho: Hosho, actor: Actor, batch_id: int, payer: Payer | None = None) -> bytes:
+    """The batch as a Zengin 総合振込 file: the same bytes every time it is asked for."""
+    _require(actor)
+    payer = payer or Payer.load()
+    if payer is None:
+        raise ServiceError(
+            409,
+            "conflict",
+            "the payer (依頼人) is not configured: set HOSHO_PAYER_CODE, _NAME, _BANK, _BRANCH, "
+            "_ACCOUNT_TYPE and _ACCOUNT",
+        )
+    with hosho.reading() as session:
+        batch = session.get(m.PayoutBatch, batch_id)
+        if batch is None:
+            raise not_found(f"batch {batch_id}")
+        if batch.status == BatchStatus.CANCELLED:
+            raise ServiceError(409, "conflict", "the batch was cancelled")
+        rows = session.execute(
+            select(m.Refund.id, m.Refund.amount, m.BankAccount)
+            .join(m.BankAccount, and_(m.BankAccount.id == m.Refund.account_id))
+            .where(m.Refund.batch_id == batch_id)
+            .order_by(m.Refund.id)
+        ).all()
+        own = _payer_account(hosho, session, payer)
+    transfers = tuple(
+        zengin.Transfer(
+            zengin.Account(
+                a.bank_code,
+                a.bank_kana,
+                a.branch_code,
+                a.branch_kana,
+                zengin.AccountType(a.account_type),
+                a.account_number,
+                a.holder,
+            ),
+            amount,
+            customer_code(refund_id),
+        )
+        for refund_id, amount, a in rows
+    )
+    try:
+        name = zengin.zengin_kana(payer.name, field="HOSHO_PAYER_NAME", limit=40)
+        return zengin.write(
+            zengin.TransferFile(zengin.Requester(payer.code, name, own), batch.transfer_date, transfers)
+        )
+    except zengin.ZenginError as error:
+        raise ServiceError(409, "conflict", f"{error.field}: {error.message}") from None
+
+
+def _payer_account(hosho: Hosho, session: Session, payer: Payer) -> zengin.Account:
+    given = BankAccountIn(
+        bank_code=payer.bank_code,
+        branch_code=payer.branch_code,
+        account_type=payer.account_type,
+        account_number=payer.account_number,
+        holder=payer.name,
+    )
+    account = banks.checked_account(hosho, session, given, field="HOSHO_PAYER", snapshot=banks.ensure_snapshot(hosho))
+    return zengin.Account(
+        account.bank_code,
+        account.bank_kana,
+        account.branch_code,
+        account.branch_kana,
+        zengin.AccountType(account.account_type),
+        account.account_number,
+        account.holder[:30],
+    )
+
+
+def cancel_batch(hosho: Hosho, actor: Actor, batch_id: int) -> BatchView:
+    """A batch the bank has not answered: cancelled, its refunds ready again."""
+    _require(actor)
+    with hosho.transaction() as session:
+        batch = session.get(m.PayoutBatch, batch_id, with_for_update=True)
+        if batch is None:
+            raise not_found(f"batch {batch_id}")
+        if batch.status == BatchStatus.CANCELLED:
+            return _batch_view(batch)
+        answered = session.execute(
+            select(func.count())
+            .select_from(m.Refund)
+            .where(m.Refund.batch_id == batch_id, m.Refund.status != RefundStatus.IN_BATCH.value)
+        ).scalar_one()
+        if answered:
+            raise ServiceError(409, "conflict", "the bank has answered for this batch: it can no longer be cancelled")
+        refunds = session.execute(select(m.Refund).where(m.Refund.batch_id == batch_id)).scalars().all()
+        for refund in refunds:
+            refund.status, refund.batch_id = RefundStatus.READY.value, None
+            session.add(_entry(hosho, actor, refund, "batch_cancelled", hosho.today(), batch_id=batch_id))
+        batch.status = BatchStatus.CANCELLED.value
+        return _batch_view(batch)
+
+
+class Answer(StrEnum):
+    PAID = "paid"
+    RETURNED = "returned"
+
+
+def record_answer(
+    hosho: Hosho, actor: Actor, batch_id: int, refund_id: int, *, answer: Answer, on: date, reason: str | None = None
+) -> bool:
+    """The bank's answer for one transfer; the same answer twice changes nothing (returns False the second time)."""
+    _require(actor)
+    if answer is Answer.RETURNED and not reason:
+        raise ServiceError(422, "invalid_request", "a returned transfer needs its reason", field="reason")
+    with hosho.transaction() as session:
+        refund = session.get(m.Refund, refund_id, with_for_update=True)
+        if refund is None:
+            raise not_found(f"refund {refund_id}")
+        done = session.execute(
+            select(m.RefundEntry.kind).where(
+                m.RefundEntry.refund_id == refund_id,
+                m.RefundEntry.batch_id == batch_id,
+                m.RefundEntry.kind.in_((Answer.PAID.value, Answer.RETURNED.value)),
+            )
+        ).scalar_one_or_none()
+        if done == answer.value:
+            return False
+        if done is not None or refund.batch_id != batch_id or refund.status != RefundStatus.IN_BATCH:
+            raise ServiceError(409, "conflict", f"refund {refund_id} is not awaiting the bank's answer in this batch")
+        if answer is Answer.PAID:
+            refund.status = RefundStatus.PAID.value
+            session.add(_entry(hosho, actor, refund, "paid", on, batch_id=batch_id))
+        else:
+            # Returned (振込不能, 組戻し): the money is owed again, to an account the subscriber has yet to give.
+            refund.status, refund.account_id, refund.batch_id = RefundStatus.AWAITING_ACCOUNT.value, None, None
+            session.add(_entry(hosho, actor, refund, "returned", on, batch_id=batch_id, reason=reason))
+        return True
