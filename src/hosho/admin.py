@@ -233,6 +233,7 @@ def shown(url: str) -> str:
 def create_payouts(settings: Settings, *, transfer_date: date, out: Path) -> int:
     """A batch of every ready refund, written as a Zengin 総合振込 file: `N transfers, total X円, FILE`."""
     from hosho.service import payouts
+    from hosho.service.commands import CreateBatch
     from hosho.service.context import Actor, Role, ServiceError
     from hosho.settings import Payer
 
@@ -246,7 +247,7 @@ def create_payouts(settings: Settings, *, transfer_date: date, out: Path) -> int
     actor = Actor("cli:payouts", Role.ADMIN)
     with database(settings) as hosho:
         try:
-            batch = payouts.create_batch(hosho, actor, transfer_date=transfer_date)
+            batch = payouts.create_batch(hosho, actor, CreateBatch(transfer_date=transfer_date))
             data = payouts.batch_file(hosho, actor, batch.id, payer)
         except ServiceError as exc:
             raise Fatal(exc.message) from None

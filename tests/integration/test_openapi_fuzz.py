@@ -63,6 +63,14 @@ ROUTES = {
     "POST /v1/cases/{case_id}/events",
     "GET /v1/contracts/{contract_id}/refund-preview",
     "POST /v1/contracts/{contract_id}/cancellation",
+    "GET /v1/refunds",
+    "GET /v1/refunds/{refund_id}",
+    "PUT /v1/refunds/{refund_id}/bank-account",
+    "GET /v1/payout-batches",
+    "POST /v1/payout-batches",
+    "GET /v1/payout-batches/{batch_id}/file",
+    "POST /v1/payout-batches/{batch_id}/cancellation",
+    "POST /v1/payout-batches/{batch_id}/answers",
 }
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -127,7 +127,7 @@ def test_an_account_that_cannot_be_used_is_refused_with_the_field_and_nothing_is
 def test_a_batch_takes_every_ready_refund_and_its_file_reads_back(hosho: Hosho) -> None:
     ready = [_refund(hosho, amount, number=n) for n, amount in enumerate((2_670, 3_600, 1), start=1)]
     waiting = _refund(hosho, 500, None, 9)
-    batch = payouts.create_batch(hosho, FINANCE, transfer_date=TRANSFER_DAY)
+    batch = payouts.create_batch(hosho, FINANCE, commands.CreateBatch(transfer_date=TRANSFER_DAY))
     assert (batch.count, batch.total) == (3, 6_271)
     assert [_status(hosho, r) for r in ready] == ["in_batch"] * 3 and _status(hosho, waiting) == "awaiting_account"
     data = payouts.batch_file(hosho, FINANCE, batch.id, PAYER)
@@ -140,23 +140,23 @@ def test_a_batch_takes_every_ready_refund_and_its_file_reads_back(hosho: Hosho) 
     assert records[0]["transfer_date"] == "1204" and records[-2]["total"] == "000000006271"
     assert _ledger(hosho, ready[0]) == ["owed", "account_given", "batched"]
     with pytest.raises(ServiceError) as empty:
-        payouts.create_batch(hosho, FINANCE, transfer_date=TRANSFER_DAY)
+        payouts.create_batch(hosho, FINANCE, commands.CreateBatch(transfer_date=TRANSFER_DAY))
     assert empty.value.code == "conflict"
 
 
 def test_a_transfer_date_that_is_not_a_bank_business_day_is_refused_naming_the_next(hosho: Hosho) -> None:
     _refund(hosho, 2_670)
     with pytest.raises(ServiceError) as refused:
-        payouts.create_batch(hosho, FINANCE, transfer_date=date(2026, 12, 31))
+        payouts.create_batch(hosho, FINANCE, commands.CreateBatch(transfer_date=date(2026, 12, 31)))
     assert (refused.value.field, "2027-01-04" in refused.value.message) == ("transfer_date", True)
 
 
 def test_a_cancelled_batch_makes_its_refunds_ready_again_and_the_next_batch_takes_them(hosho: Hosho) -> None:
     refund = _refund(hosho, 2_670)
-    first = payouts.create_batch(hosho, FINANCE, transfer_date=TRANSFER_DAY)
+    first = payouts.create_batch(hosho, FINANCE, commands.CreateBatch(transfer_date=TRANSFER_DAY))
     assert payouts.cancel_batch(hosho, FINANCE, first.id).status == "cancelled"
     assert _status(hosho, refund) == "ready"
-    second = payouts.create_batch(hosho, FINANCE, transfer_date=TRANSFER_DAY)
+    second = payouts.create_batch(hosho, FINANCE, commands.CreateBatch(transfer_date=TRANSFER_DAY))
     assert (second.count, _status(hosho, refund)) == (1, "in_batch")
     with pytest.raises(ServiceError):
         payouts.batch_file(hosho, FINANCE, first.id, PAYER)
@@ -164,32 +164,29 @@ def test_a_cancelled_batch_makes_its_refunds_ready_again_and_the_next_batch_take
 
 def test_the_same_answer_twice_changes_nothing_and_a_paid_refund_is_never_paid_again(hosho: Hosho) -> None:
     refund = _refund(hosho, 2_670)
-    batch = payouts.create_batch(hosho, FINANCE, transfer_date=TRANSFER_DAY)
-    paid = payouts.Answer.PAID
-    assert payouts.record_answer(hosho, FINANCE, batch.id, refund, answer=paid, on=TRANSFER_DAY) is True
-    assert payouts.record_answer(hosho, FINANCE, batch.id, refund, answer=paid, on=TRANSFER_DAY) is False
+    batch = payouts.create_batch(hosho, FINANCE, commands.CreateBatch(transfer_date=TRANSFER_DAY))
+    answer = commands.BankAnswer(refund_id=refund, result="paid", date=TRANSFER_DAY)
+    assert payouts.record_answer(hosho, FINANCE, batch.id, answer) is True
+    assert payouts.record_answer(hosho, FINANCE, batch.id, answer) is False
     assert _ledger(hosho, refund) == ["owed", "account_given", "batched", "paid"]
     with pytest.raises(ServiceError):
-        payouts.record_answer(
-            hosho, FINANCE, batch.id, refund, answer=payouts.Answer.RETURNED, on=TRANSFER_DAY, reason="口座なし"
-        )
+        returned = commands.BankAnswer(refund_id=refund, result="returned", date=TRANSFER_DAY, reason="口座なし")
+        payouts.record_answer(hosho, FINANCE, batch.id, returned)
     with pytest.raises(ServiceError):
         payouts.cancel_batch(hosho, FINANCE, batch.id)
     with pytest.raises(ServiceError):
-        payouts.create_batch(hosho, FINANCE, transfer_date=TRANSFER_DAY)
+        payouts.create_batch(hosho, FINANCE, commands.CreateBatch(transfer_date=TRANSFER_DAY))
 
 
 def test_a_returned_transfer_waits_for_a_new_account_then_is_paid_in_a_new_batch(hosho: Hosho) -> None:
     refund = _refund(hosho, 2_670)
-    first = payouts.create_batch(hosho, FINANCE, transfer_date=TRANSFER_DAY)
-    returned = payouts.Answer.RETURNED
-    payouts.record_answer(hosho, FINANCE, first.id, refund, answer=returned, on=TRANSFER_DAY, reason="口座解約済み")
-    assert (
-        payouts.record_answer(hosho, FINANCE, first.id, refund, answer=returned, on=TRANSFER_DAY, reason="x") is False
-    )
+    first = payouts.create_batch(hosho, FINANCE, commands.CreateBatch(transfer_date=TRANSFER_DAY))
+    returned = commands.BankAnswer(refund_id=refund, result="returned", date=TRANSFER_DAY, reason="口座解約済み")
+    payouts.record_answer(hosho, FINANCE, first.id, returned)
+    assert payouts.record_answer(hosho, FINANCE, first.id, returned.model_copy(update={"reason": "x"})) is False
     assert _status(hosho, refund) == "awaiting_account"
     payouts.give_account(hosho, FINANCE, refund, ACCOUNT.model_copy(update={"account_number": "1111111"}))
-    second = payouts.create_batch(hosho, FINANCE, transfer_date=date(2026, 12, 7))
+    second = payouts.create_batch(hosho, FINANCE, commands.CreateBatch(transfer_date=date(2026, 12, 7)))
     assert second.count == 1
     transfers = [r for r in zengin.read(payouts.batch_file(hosho, FINANCE, second.id, PAYER)) if r["kind"] == "2"]
     assert [r["account_number"] for r in transfers] == ["1111111"]
@@ -200,7 +197,7 @@ def test_a_returned_transfer_waits_for_a_new_account_then_is_paid_in_a_new_batch
 
 def test_only_finance_handles_payouts(hosho: Hosho) -> None:
     with pytest.raises(ServiceError) as refused:
-        payouts.create_batch(hosho, Actor("受付", Role.AGENT), transfer_date=TRANSFER_DAY)
+        payouts.create_batch(hosho, Actor("受付", Role.AGENT), commands.CreateBatch(transfer_date=TRANSFER_DAY))
     assert refused.value.code == "forbidden"
 
 
@@ -211,7 +208,7 @@ def test_two_batches_created_at_once_share_no_refund(hosho: Hosho) -> None:
 
     def create() -> None:
         try:
-            made.append(payouts.create_batch(hosho, FINANCE, transfer_date=TRANSFER_DAY))
+            made.append(payouts.create_batch(hosho, FINANCE, commands.CreateBatch(transfer_date=TRANSFER_DAY)))
         except ServiceError as error:
             errors.append(error)
 
@@ -258,3 +255,47 @@ def test_the_cli_writes_the_file_and_ends_with_the_count_and_total(
         main(["payouts", "create", "--transfer-date", "2026-12-04", "--out", str(out), "--database-url", database_url])
         == 2
     )
+
+
+def test_the_finance_staff_run_a_payout_through_the_api(hosho: Hosho, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from hosho.api.app import create_app
+    from hosho.service import keys
+
+    for name, value in (("CODE", PAYER.code), ("NAME", "カ)ホショウ"), ("BANK", "0005"), ("BRANCH", "001")):
+        monkeypatch.setenv(f"HOSHO_PAYER_{name}", value)
+    monkeypatch.setenv("HOSHO_PAYER_ACCOUNT_TYPE", "1")
+    monkeypatch.setenv("HOSHO_PAYER_ACCOUNT", PAYER.account_number)
+    waiting = _refund(hosho, 2_670, None)
+    finance = {"Authorization": f"Bearer {keys.create_key(hosho, role=Role.ADMIN, name='経理')}"}
+    agent = {"Authorization": f"Bearer {keys.create_key(hosho, role=Role.AGENT, name='受付')}"}
+    with TestClient(create_app(hosho)) as client:
+        listed = client.get("/v1/refunds?status=awaiting_account&subscriber=加入者", headers=finance).json()
+        assert [item["id"] for item in listed["items"]] == [waiting]
+        bad = client.put(
+            f"/v1/refunds/{waiting}/bank-account", json={**ACCOUNT.model_dump(), "holder": "山田"}, headers=finance
+        )
+        assert (bad.status_code, bad.json()["code"], bad.json()["field"]) == (
+            422,
+            "invalid_bank_account",
+            "bank_account.holder",
+        )
+        given = client.put(f"/v1/refunds/{waiting}/bank-account", json=ACCOUNT.model_dump(), headers=finance).json()
+        assert (given["status"], given["account"]["bank_name"], given["account"]["holder"]) == (
+            "ready",
+            "三菱ＵＦＪ",
+            "ﾔﾏﾀﾞ ﾀﾛｳ",
+        )
+        assert client.post("/v1/payout-batches", json={"transfer_date": "2026-12-04"}, headers=agent).status_code == 403
+        saturday = client.post("/v1/payout-batches", json={"transfer_date": "2026-12-05"}, headers=finance)
+        assert (saturday.status_code, saturday.json()["field"]) == (422, "transfer_date")
+        batch = client.post("/v1/payout-batches", json={"transfer_date": "2026-12-04"}, headers=finance).json()
+        file = client.get(f"/v1/payout-batches/{batch['id']}/file", headers=finance)
+        assert file.headers["content-type"] == "application/octet-stream"
+        assert zengin.read(file.content)[1]["amount"] == "0000002670"
+        answer = {"refund_id": waiting, "result": "paid", "date": "2026-12-04"}
+        paid = client.post(f"/v1/payout-batches/{batch['id']}/answers", json=answer, headers=finance).json()
+        assert [entry["kind"] for entry in paid["ledger"]] == ["owed", "account_given", "batched", "paid"]
+        again = client.post(f"/v1/payout-batches/{batch['id']}/answers", json=answer, headers=finance).json()
+        assert again["ledger"] == paid["ledger"]

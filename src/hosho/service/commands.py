@@ -293,3 +293,23 @@ class SetClosures(Command):
         if outside:
             raise ValueError(f"each closure of {self.year} starts in {self.year}: {', '.join(outside)}")
         return self
+
+
+# --- refund payouts -----------------------------------------------------------------------------------------------
+
+
+class CreateBatch(Command):
+    """Every ready refund into one Zengin batch, to be paid on a bank business day."""
+
+    transfer_date: Date = Field(description="振込指定日: a bank business day")
+
+
+class BankAnswer(Command):
+    """The bank's answer for one transfer of a batch: paid, or returned (振込不能, 組戻し) with the reason."""
+
+    refund_id: Annotated[int, Field(strict=True, ge=1, le=ID_MAX)]
+    result: Literal["paid", "returned"]
+    date: Date
+    reason: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Why the bank could not pay (required when returned)"
+    )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hosho.domain import zengin
 from hosho.domain.calendar import BusinessCalendar
 from hosho.service import banks
-from hosho.service.commands import BankAccountIn
+from hosho.service.commands import BankAccountIn, BankAnswer, CreateBatch
 from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, not_found
 from hosho.settings import Payer
 from hosho.store import models as m
@@ -127,9 +127,10 @@ def bank_calendar(hosho: Hosho) -> BusinessCalendar:
     return hosho.rules.calendar(zengin.BANK_CLOSURES)
 
 
-def create_batch(hosho: Hosho, actor: Actor, *, transfer_date: date) -> BatchView:
+def create_batch(hosho: Hosho, actor: Actor, command: CreateBatch) -> BatchView:
     """Every ready refund into one new batch, in one statement: two batches created at once never share a refund."""
     _require(actor)
+    transfer_date = command.transfer_date
     try:
         zengin.check_transfer_date(transfer_date, bank_calendar(hosho))
     except zengin.ZenginError as error:
@@ -285,11 +286,10 @@ class Answer(StrEnum):
     RETURNED = "returned"
 
 
-def record_answer(
-    hosho: Hosho, actor: Actor, batch_id: int, refund_id: int, *, answer: Answer, on: date, reason: str | None = None
-) -> bool:
+def record_answer(hosho: Hosho, actor: Actor, batch_id: int, command: BankAnswer) -> bool:
     """The bank's answer for one transfer; the same answer twice changes nothing (returns False the second time)."""
     _require(actor)
+    refund_id, answer, on, reason = command.refund_id, Answer(command.result), command.date, command.reason
     if answer is Answer.RETURNED and not reason:
         raise ServiceError(422, "invalid_request", "a returned transfer needs its reason", field="reason")
     with hosho.transaction() as session:
@@ -315,3 +315,109 @@ def record_answer(
             refund.status, refund.account_id, refund.batch_id = RefundStatus.AWAITING_ACCOUNT.value, None, None
             session.add(_entry(hosho, actor, refund, "returned", on, batch_id=batch_id, reason=reason))
         return True
+
+
+# --- reading: refunds by status, date, amount and subscriber; batches ----------------------------------------------
+
+
+class LedgerEntry(BaseModel):
+    kind: str
+    amount: int
+    on: date
+    batch_id: int | None
+    reason: str | None
+
+
+class RefundView(BaseModel):
+    id: int
+    contract_id: int
+    certificate_number: str | None
+    subscriber: str
+    amount: int
+    status: str
+    created_on: date
+    batch_id: int | None
+    account: banks.AccountView | None
+    ledger: list[LedgerEntry]
+
+
+class RefundPage(BaseModel):
+    items: list[RefundView]
+    total: int
+
+
+def refunds(
+    hosho: Hosho,
+    actor: Actor,
+    *,
+    status: RefundStatus | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    amount: int | None = None,
+    subscriber: str | None = None,
+    limit: int = 100,
+) -> RefundPage:
+    """Refunds, newest first, by status, date owed, amount and subscriber (a part of the name)."""
+    _require(actor)
+    query = (
+        select(m.Refund, m.Contract.certificate_number, m.Subscriber.name)
+        .join(m.Contract, m.Contract.id == m.Refund.contract_id)
+        .join(m.Subscriber, m.Subscriber.id == m.Contract.subscriber_id)
+    )
+    if status is not None:
+        query = query.where(m.Refund.status == status.value)
+    if created_from is not None:
+        query = query.where(m.Refund.created_on >= created_from)
+    if created_to is not None:
+        query = query.where(m.Refund.created_on <= created_to)
+    if amount is not None:
+        query = query.where(m.Refund.amount == amount)
+    if subscriber:
+        query = query.where(m.Subscriber.name.contains(subscriber, autoescape=True))
+    with hosho.reading() as session:
+        total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = session.execute(query.order_by(m.Refund.id.desc()).limit(limit)).all()
+        return RefundPage(items=[_refund_view(session, r, number, name) for r, number, name in rows], total=total)
+
+
+def refund(hosho: Hosho, actor: Actor, refund_id: int) -> RefundView:
+    _require(actor)
+    with hosho.reading() as session:
+        found = session.execute(
+            select(m.Refund, m.Contract.certificate_number, m.Subscriber.name)
+            .join(m.Contract, m.Contract.id == m.Refund.contract_id)
+            .join(m.Subscriber, m.Subscriber.id == m.Contract.subscriber_id)
+            .where(m.Refund.id == refund_id)
+        ).one_or_none()
+        if found is None:
+            raise not_found(f"refund {refund_id}")
+        return _refund_view(session, *found)
+
+
+def _refund_view(session: Session, row: m.Refund, number: str | None, name: str) -> RefundView:
+    account = session.get(m.BankAccount, row.account_id) if row.account_id is not None else None
+    entries = session.execute(
+        select(m.RefundEntry).where(m.RefundEntry.refund_id == row.id).order_by(m.RefundEntry.id)
+    ).scalars()
+    return RefundView(
+        id=row.id,
+        contract_id=row.contract_id,
+        certificate_number=number,
+        subscriber=name,
+        amount=row.amount,
+        status=row.status,
+        created_on=row.created_on,
+        batch_id=row.batch_id,
+        account=banks.view(account) if account is not None else None,
+        ledger=[
+            LedgerEntry(kind=e.kind, amount=e.amount, on=e.on_date, batch_id=e.batch_id, reason=e.data.get("reason"))
+            for e in entries
+        ],
+    )
+
+
+def batches(hosho: Hosho, actor: Actor, *, limit: int = 100) -> list[BatchView]:
+    _require(actor)
+    with hosho.reading() as session:
+        rows = session.execute(select(m.PayoutBatch).order_by(m.PayoutBatch.id.desc()).limit(limit)).scalars()
+        return [_batch_view(batch) for batch in rows]
