@@ -299,3 +299,72 @@ def test_the_finance_staff_run_a_payout_through_the_api(hosho: Hosho, monkeypatc
         assert [entry["kind"] for entry in paid["ledger"]] == ["owed", "account_given", "batched", "paid"]
         again = client.post(f"/v1/payout-batches/{batch['id']}/answers", json=answer, headers=finance).json()
         assert again["ledger"] == paid["ledger"]
+
+
+def test_the_finance_staff_pay_a_refund_in_the_console(hosho: Hosho, monkeypatch: pytest.MonkeyPatch) -> None:
+    from argon2 import PasswordHasher
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from hosho.console import mount_console
+    from hosho.service import users
+    from tests.integration.test_console import PASSWORD, SECRET, sign_in
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(users, "_hasher", lambda: cheap)
+    for name, value in (("CODE", PAYER.code), ("NAME", "カ)ホショウ"), ("BANK", "0005"), ("BRANCH", "001")):
+        monkeypatch.setenv(f"HOSHO_PAYER_{name}", value)
+    monkeypatch.setenv("HOSHO_PAYER_ACCOUNT_TYPE", "1")
+    monkeypatch.setenv("HOSHO_PAYER_ACCOUNT", PAYER.account_number)
+    users.create_user(hosho, "keiri", PASSWORD, "admin", "経理さん")
+    users.create_user(hosho, "agent", PASSWORD, "agent", "受付さん")
+    refund = _refund(hosho, 2_670, None)
+    app = FastAPI()
+    mount_console(app, hosho, secret_key=SECRET)
+    with TestClient(app) as client:
+        token = sign_in(client, "keiri")
+        page = client.get("/console/payouts")
+        assert page.status_code == 200 and "口座の連絡待ち(1件)" in page.text and "加入者 1" in page.text
+        account = {"bank_code": "0005", "branch_code": "001", "account_type": "1", "account_number": "7654"}
+        wrong = client.post(
+            f"/console/payouts/refunds/{refund}/account", data={"csrf_token": token, **account, "holder": "山田太郎"}
+        )
+        assert wrong.status_code == 422 and "口座名義(カナ): この口座には振り込めません" in wrong.text
+        given = client.post(
+            f"/console/payouts/refunds/{refund}/account",
+            data={"csrf_token": token, **account, "holder": "ヤマダ タロウ"},
+            follow_redirects=False,
+        )
+        assert given.status_code == 303 and _status(hosho, refund) == "ready"
+        saturday = client.post("/console/payouts/batches", data={"csrf_token": token, "transfer_date": "2026-12-05"})
+        assert saturday.status_code == 422 and "銀行の営業日を指定してください" in saturday.text
+        made = client.post(
+            "/console/payouts/batches",
+            data={"csrf_token": token, "transfer_date": "2026-12-04"},
+            follow_redirects=False,
+        )
+        assert made.status_code == 303 and _status(hosho, refund) == "in_batch"
+        with hosho.reading() as session:
+            batch_id = session.execute(select(m.PayoutBatch.id)).scalar_one()
+        file = client.get(f"/console/payouts/batches/{batch_id}/file")
+        assert zengin.read(file.content)[1]["holder"] == "ﾔﾏﾀﾞ ﾀﾛｳ"
+        answered = client.post(
+            f"/console/payouts/batches/{batch_id}/answers",
+            data={"csrf_token": token, "refund_id": str(refund), "result": "returned", "date": "2026-12-04"},
+        )
+        assert answered.status_code == 422 and "理由" in answered.text
+        client.post(
+            f"/console/payouts/batches/{batch_id}/answers",
+            data={
+                "csrf_token": token,
+                "refund_id": str(refund),
+                "result": "returned",
+                "date": "2026-12-04",
+                "reason": "口座なし",
+            },
+        )
+        assert _status(hosho, refund) == "awaiting_account"
+        assert client.get(f"/console/payouts/refunds/{2**63}").status_code == 404
+        client.post("/console/logout", data={"csrf_token": token})
+        sign_in(client, "agent")
+        assert client.get("/console/payouts").status_code == 403

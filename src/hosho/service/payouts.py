@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hosho.domain import zengin
 from hosho.domain.calendar import BusinessCalendar
 from hosho.service import banks
-from hosho.service.commands import BankAccountIn, BankAnswer, CreateBatch
+from hosho.service.commands import ID_MAX, BankAccountIn, BankAnswer, CreateBatch
 from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, not_found
 from hosho.settings import Payer
 from hosho.store import models as m
@@ -46,9 +46,11 @@ class BatchView(BaseModel):
     total: int
 
 
-def _require(actor: Actor) -> None:
+def _require(actor: Actor, *ids: int) -> None:
     if actor.role not in FINANCE:
         raise forbidden("handle refund payouts")
+    if any(not 1 <= i <= ID_MAX for i in ids):
+        raise not_found("refund or batch")
 
 
 def _entry(
@@ -110,6 +112,7 @@ def _attach(
 
 def give_account(hosho: Hosho, actor: Actor, refund_id: int, given: BankAccountIn) -> m.Refund:
     """The subscriber's account for a refund waiting for one (or replacing the one given, before it is batched)."""
+    _require(actor, refund_id)
     banks.ensure_snapshot(hosho)
     with hosho.transaction() as session:
         refund = session.get(m.Refund, refund_id, with_for_update=True)
@@ -190,7 +193,7 @@ def customer_code(refund_id: int) -> str:
 
 def batch_file(hosho: Hosho, actor: Actor, batch_id: int, payer: Payer | None = None) -> bytes:
     """The batch as a Zengin 総合振込 file: the same bytes every time it is asked for."""
-    _require(actor)
+    _require(actor, batch_id)
     payer = payer or Payer.load()
     if payer is None:
         raise ServiceError(
@@ -259,7 +262,7 @@ def _payer_account(hosho: Hosho, session: Session, payer: Payer) -> zengin.Accou
 
 def cancel_batch(hosho: Hosho, actor: Actor, batch_id: int) -> BatchView:
     """A batch the bank has not answered: cancelled, its refunds ready again."""
-    _require(actor)
+    _require(actor, batch_id)
     with hosho.transaction() as session:
         batch = session.get(m.PayoutBatch, batch_id, with_for_update=True)
         if batch is None:
@@ -288,7 +291,7 @@ class Answer(StrEnum):
 
 def record_answer(hosho: Hosho, actor: Actor, batch_id: int, command: BankAnswer) -> bool:
     """The bank's answer for one transfer; the same answer twice changes nothing (returns False the second time)."""
-    _require(actor)
+    _require(actor, batch_id)
     refund_id, answer, on, reason = command.refund_id, Answer(command.result), command.date, command.reason
     if answer is Answer.RETURNED and not reason:
         raise ServiceError(422, "invalid_request", "a returned transfer needs its reason", field="reason")
@@ -381,7 +384,7 @@ def refunds(
 
 
 def refund(hosho: Hosho, actor: Actor, refund_id: int) -> RefundView:
-    _require(actor)
+    _require(actor, refund_id)
     with hosho.reading() as session:
         found = session.execute(
             select(m.Refund, m.Contract.certificate_number, m.Subscriber.name)
