@@ -88,11 +88,13 @@ class Account:
     holder: str  # 口座名義 as stored: already Zengin kana
 
     def __post_init__(self) -> None:
-        for name, value, digits in (("bank_code", self.bank_code, 4), ("branch_code", self.branch_code, 3)):
-            if not re.fullmatch(rf"\d{{{digits}}}", value):
-                raise ZenginError(name, f"{digits} digits")
-        if not re.fullmatch(r"\d{1,7}", self.account_number):
-            raise ZenginError("account_number", "1 to 7 digits")
+        for name, value, sizes in (
+            ("bank_code", self.bank_code, (4,)),
+            ("branch_code", self.branch_code, (3,)),
+            ("account_number", self.account_number, range(1, 8)),
+        ):
+            if not (value.isascii() and value.isdigit() and len(value) in sizes):
+                raise ZenginError(name, f"{name} is {max(sizes)} digits at most, got {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +106,12 @@ class Transfer:
     def __post_init__(self) -> None:
         if not 1 <= self.amount <= AMOUNT_MAX:
             raise ZenginError("amount", f"a transfer is 1 to {AMOUNT_MAX:,} yen")
-        if not re.fullmatch(r"[A-Z0-9]{1,20}", self.customer_code):
+        if not (
+            1 <= len(self.customer_code) <= 20
+            and self.customer_code.isascii()
+            and self.customer_code.isalnum()
+            and self.customer_code == self.customer_code.upper()
+        ):
             raise ZenginError("customer_code", "1 to 20 characters A–Z, 0–9")
 
 
@@ -135,17 +142,11 @@ def _number(value: int | str, size: int) -> str:
     return text.zfill(size)
 
 
-def _text(value: str, size: int) -> bytes:
-    data = value.encode(ENCODING)
-    if len(data) > size:
-        raise ZenginError("text", f"{value!r} is longer than {size} bytes")
-    return data + b" " * (size - len(data))
-
-
-def _record(*fields: bytes | str) -> bytes:
-    out = b"".join(f if isinstance(f, bytes) else f.encode("ascii") for f in fields)
-    assert len(out) == RECORD, f"a record of {len(out)} bytes"
-    return out
+def _text(value: str, size: int) -> str:
+    """A text field: every character the file allows is one byte (JIS X 0201), so characters count as bytes."""
+    if len(value) > size or not _ALLOWED.match(value):
+        raise ZenginError("text", f"{value!r} is not {size} bytes of JIS X 0201")
+    return value.ljust(size)
 
 
 def write(transfer_file: TransferFile) -> bytes:
@@ -156,46 +157,56 @@ def write(transfer_file: TransferFile) -> bytes:
     if len(f.transfers) > COUNT_MAX or f.total > TOTAL_MAX:
         raise ZenginError("transfers", "too many transfers or too large a total for one file")
     own = f.requester.account
-    header = _record(
-        "1",
-        "21",
-        "0",
-        _number(f.requester.code, 10),
-        _text(f.requester.name, 40),
-        f"{f.transfer_date:%m%d}",
-        _number(own.bank_code, 4),
-        _text(own.bank_name, 15),
-        _number(own.branch_code, 3),
-        _text(own.branch_name, 15),
-        str(int(own.account_type)),
-        _number(own.account_number, 7),
-        _text("", 17),
-    )
-    records = [header]
+    records = [
+        "".join(
+            (
+                "1",
+                "21",
+                "0",
+                _number(f.requester.code, 10),
+                _text(f.requester.name, 40),
+                f"{f.transfer_date:%m%d}",
+                _number(own.bank_code, 4),
+                _text(own.bank_name, 15),
+                _number(own.branch_code, 3),
+                _text(own.branch_name, 15),
+                str(int(own.account_type)),
+                _number(own.account_number, 7),
+                " " * 17,
+            )
+        )
+    ]
+    # 手形交換所番号 unused; 新規コード 0 (その他); 振込指定区分 7 (テレ振込); 識別表示 blank; 7 bytes of dummy.
+    after_holder_blank = " " * 7
     for t in f.transfers:
         a = t.account
         records.append(
-            _record(
-                "2",
-                _number(a.bank_code, 4),
-                _text(a.bank_name, 15),
-                _number(a.branch_code, 3),
-                _text(a.branch_name, 15),
-                _text("", 4),  # 手形交換所番号: unused
-                str(int(a.account_type)),
-                _number(a.account_number, 7),
-                _text(a.holder, 30),
-                _number(t.amount, 10),
-                "0",  # 新規コード: 0 (その他)
-                _text(t.customer_code, 20),  # 顧客コード1・2
-                "7",  # 振込指定区分: テレ振込
-                " ",  # 識別表示
-                _text("", 7),
+            "".join(
+                (
+                    "2",
+                    _number(a.bank_code, 4),
+                    _text(a.bank_name, 15),
+                    _number(a.branch_code, 3),
+                    _text(a.branch_name, 15),
+                    "    ",
+                    str(int(a.account_type)),
+                    _number(a.account_number, 7),
+                    _text(a.holder, 30),
+                    _number(t.amount, 10),
+                    "0",
+                    _text(t.customer_code, 20),
+                    "7",
+                    " ",
+                    after_holder_blank,
+                )
             )
         )
-    records.append(_record("8", _number(len(f.transfers), 6), _number(f.total, 12), _text("", 101)))
-    records.append(_record("9", _text("", 119)))
-    return b"".join(record + b"\r\n" for record in records)
+    records.append(f"8{_number(len(f.transfers), 6)}{_number(f.total, 12)}{' ' * 101}")
+    records.append("9" + " " * 119)
+    for record in records:
+        if len(record) != RECORD:
+            raise ZenginError("file", f"a record of {len(record)} bytes")
+    return ("\r\n".join(records) + "\r\n").encode(ENCODING)
 
 
 # Banks are closed on Saturdays, Sundays, national holidays and 12/31–1/3 (銀行法施行令第5条).

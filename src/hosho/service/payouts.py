@@ -208,28 +208,32 @@ def batch_file(hosho: Hosho, actor: Actor, batch_id: int, payer: Payer | None = 
             raise not_found(f"batch {batch_id}")
         if batch.status == BatchStatus.CANCELLED:
             raise ServiceError(409, "conflict", "the batch was cancelled")
+        a = m.BankAccount
         rows = session.execute(
-            select(m.Refund.id, m.Refund.amount, m.BankAccount)
-            .join(m.BankAccount, and_(m.BankAccount.id == m.Refund.account_id))
-            .where(m.Refund.batch_id == batch_id)
-            .order_by(m.Refund.id)
-        ).all()
-        own = _payer_account(hosho, session, payer)
-    transfers = tuple(
-        zengin.Transfer(
-            zengin.Account(
+            select(
+                m.Refund.id,
+                m.Refund.amount,
                 a.bank_code,
                 a.bank_kana,
                 a.branch_code,
                 a.branch_kana,
-                zengin.AccountType(a.account_type),
+                a.account_type,
                 a.account_number,
                 a.holder,
-            ),
+            )
+            .join(a, and_(a.id == m.Refund.account_id))
+            .where(m.Refund.batch_id == batch_id)
+            .order_by(m.Refund.id)
+        ).all()
+        own = _payer_account(hosho, session, payer)
+    kinds = {kind.value: kind for kind in zengin.AccountType}
+    transfers = tuple(
+        zengin.Transfer(
+            zengin.Account(bank, bank_kana, branch, branch_kana, kinds[kind], number, holder),
             amount,
             customer_code(refund_id),
         )
-        for refund_id, amount, a in rows
+        for refund_id, amount, bank, bank_kana, branch, branch_kana, kind, number, holder in rows
     )
     try:
         name = zengin.zengin_kana(payer.name, field="HOSHO_PAYER_NAME", limit=40)
