@@ -1,0 +1,1 @@
+"""Retailer files: bulk enrolment from CSV (import.md)."""

@@ -1,0 +1,307 @@
+"""Reading a retailer's file (import.md): its encoding, its header, its lines grouped into contracts, and each
+contract as the enrolment command the API takes (`service.commands.Enrol`).
+
+Nothing here touches the database: a file is bytes in, contracts and rejections out. The rules of the terms are not
+applied here either: each contract goes through the same enrolment as the API's (the service does that).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from hosho.imports.values import narrow, read_count, read_date, read_yen
+from hosho.service import commands as c
+
+
+class FileError(Exception):
+    """The whole file cannot be read: nothing is stored. The message names the file and, where there is one, the
+    line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    id: str
+    name: str  # 列名 as the spec's table writes it
+    required: bool
+    contract: bool = True  # False for the columns of one equipment item
+
+
+COLUMNS = (
+    Column("retailer", "販売店コード", True),
+    Column("sale_ref", "受付番号", True),
+    Column("program", "プログラム", True),
+    Column("plan", "プラン", True),
+    Column("applied_on", "申込日", False),
+    Column("purchase_date", "購入日", True),
+    Column("operation_start_date", "運用開始日", False),
+    Column("purchase_price", "購入金額", False),
+    Column("warranty_fee", "保証料", False),
+    Column("manufacturer_warranty_months", "メーカー保証月数", False),
+    Column("repair_cap", "修理上限金額", False),
+    Column("name", "氏名", True),
+    Column("name_kana", "フリガナ", False),
+    Column("phone", "電話番号", True),
+    Column("postal_code", "郵便番号", True),
+    Column("address", "住所", True),
+    Column("email", "メールアドレス", False),
+    Column("equipment_kind", "機器種別", False, contract=False),
+    Column("model", "型番", True, contract=False),
+    Column("serial", "製造番号", True, contract=False),
+    Column("paid_on", "入金日", False),
+)
+BY_HEADER = {**{col.id: col for col in COLUMNS}, **{col.name: col for col in COLUMNS}}
+KINDS = {"カメラ": "camera", "レコーダー": "recorder", "SDレコーダー": "sd_recorder", "その他": "other"}
+MAX_COLUMNS = len(COLUMNS) + 10  # a line far wider than any header is refused, not parsed
+MAX_FIELD = 1_000  # characters in one cell
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str
+    encoding: str  # "utf-8-sig", "utf-8" or "cp932": the rejects file is written back in it
+
+
+def decode(name: str, data: bytes) -> Decoded:
+    """BOM → UTF-8 → CP932 (Windows-31J, never Python's narrower `shift_jis`)."""
+    if b"\x00" in data:
+        raise FileError(f"{name}: NUL bytes: not a text file")
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return Decoded(data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise FileError(f"{name}: starts with a UTF-8 BOM but is not UTF-8 (byte {exc.start + 3})") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileError(f"{name}: UTF-16 is not accepted: save the file as UTF-8 or CP932 (Excel: CSV)")
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return Decoded(data.decode("cp932"), "cp932")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FileError(f"{name}:{line}: neither UTF-8 nor CP932 (Windows-31J)") from None
+
+
+@dataclass(slots=True)
+class Problem:
+    line: int
+    column: str  # as written in the file's header; "" for the line as a whole
+    code: str
+    message: str  # Japanese
+
+
+@dataclass(slots=True)
+class Line:
+    number: int  # physical line of the file, header = 1
+    cells: dict[str, str]  # column id → text as written
+    raw: list[str]
+
+
+@dataclass(slots=True)
+class Sale:
+    """One contract: the lines sharing (販売店コード, 受付番号), with what was read from them."""
+
+    retailer: str
+    sale_ref: str
+    lines: list[Line] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    command: c.Enrol | None = None
+    paid_on: Any = None
+
+
+@dataclass(slots=True)
+class ReadFile:
+    encoding: str
+    header: list[str]
+    headers: dict[str, str]  # column id → the header as written
+    sales: list[Sale]
+
+
+def read(name: str, data: bytes) -> ReadFile:
+    decoded = decode(name, data)
+    rows = _rows(name, decoded.text)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise FileError(f"{name}: the file is empty (a header line is expected)") from None
+    _check_header(name, header)
+    sales: dict[tuple[str, str], Sale] = {}
+    for number, raw in rows:
+        if not any(cell.strip() for cell in raw):
+            continue
+        if len(raw) > len(header):
+            raise FileError(f"{name}:{number}: {len(raw)} columns, the header has {len(header)}")
+        cells = {BY_HEADER[h].id: (raw[i] if i < len(raw) else "") for i, h in enumerate(header)}
+        key = (cells.get("retailer", "").strip(), cells.get("sale_ref", "").strip())
+        sale = sales.setdefault(key, Sale(*key))
+        sale.lines.append(Line(number, cells, raw))
+    read_file = ReadFile(decoded.encoding, header, {BY_HEADER[h].id: h for h in header}, list(sales.values()))
+    for sale in read_file.sales:
+        _build(sale, read_file.headers)
+    return read_file
+
+
+def _rows(name: str, text: str) -> Iterator[Any]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise FileError(f"{name}:1: not CSV: {exc}") from None
+    yield header
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise FileError(f"{name}:{reader.line_num}: not CSV: {exc}") from None
+        if len(raw) > MAX_COLUMNS:
+            raise FileError(f"{name}:{reader.line_num}: {len(raw)} columns, far more than the header's")
+        if any(len(cell) > MAX_FIELD for cell in raw):
+            raise FileError(f"{name}:{reader.line_num}: a cell longer than {MAX_FIELD} characters")
+        # The physical line where this record ends (quoted cells may span lines); the header is line 1.
+        yield reader.line_num, raw
+
+
+def _check_header(name: str, header: list[str]) -> None:
+    seen: dict[str, str] = {}
+    for text in header:
+        column = BY_HEADER.get(text.strip())
+        if column is None:
+            raise FileError(f"{name}:1: unknown column 「{text}」")
+        if column.id in seen:
+            raise FileError(f"{name}:1: column 「{column.name}」 given twice (「{seen[column.id]}」 and 「{text}」)")
+        seen[column.id] = text
+    missing = [col.name for col in COLUMNS if col.required and col.id not in seen]
+    if missing:
+        raise FileError(f"{name}:1: missing required column(s): {'、'.join(missing)}")
+    header[:] = [h.strip() for h in header]
+
+
+CONTRACT_IDS = [col.id for col in COLUMNS if col.contract]
+
+
+def _build(sale: Sale, headers: dict[str, str]) -> None:
+    """The contract's enrolment command, or the problems of its lines (one bad line rejects the contract)."""
+    first = sale.lines[0]
+    for line in sale.lines[1:]:
+        for column in CONTRACT_IDS:
+            if line.cells.get(column, "").strip() != first.cells.get(column, "").strip():
+                sale.problems.append(
+                    Problem(
+                        line.number,
+                        headers.get(column, column),
+                        "invalid_contract",
+                        f"同じ受付番号の{first.number}行目と内容が異なります",
+                    )
+                )
+    if sale.problems:
+        return
+    cells = first.cells
+    values: dict[str, Any] = {}
+
+    def take(column: str, reader: Any) -> Any:
+        text = cells.get(column, "").strip()
+        if not text:
+            return None
+        try:
+            return reader(text)
+        except ValueError as exc:
+            sale.problems.append(Problem(first.number, headers.get(column, column), "invalid_contract", str(exc)))
+            return None
+
+    for column in ("applied_on", "purchase_date", "operation_start_date"):
+        values[column] = take(column, read_date)
+    for column in ("purchase_price", "warranty_fee", "repair_cap"):
+        values[column] = take(column, read_yen)
+    values["manufacturer_warranty_months"] = take("manufacturer_warranty_months", read_count)
+    sale.paid_on = take("paid_on", read_date)
+    equipment = []
+    for line in sale.lines:
+        kind = line.cells.get("equipment_kind", "").strip() or "other"
+        equipment.append(
+            {
+                "kind": KINDS.get(kind, kind),
+                "model": line.cells.get("model", ""),
+                "serial": line.cells.get("serial", ""),
+            }
+        )
+    if sale.problems:
+        return
+    body = {
+        "program": cells["program"].strip(),
+        "plan": cells["plan"].strip(),
+        **{k: v for k, v in values.items() if v is not None},
+        "equipment": equipment,
+        "site": {"postal_code": narrow(cells["postal_code"].strip())},
+        "retailer": sale.retailer or None,
+        "subscriber": {
+            "name": cells["name"],
+            "name_kana": cells.get("name_kana") or None,
+            "phone": narrow(cells["phone"].strip()) or None,
+            "email": (cells.get("email") or "").strip() or None,
+            "postal_code": narrow(cells["postal_code"].strip()) or None,
+            "address": cells["address"] or None,
+        },
+    }
+    try:
+        sale.command = c.Enrol.model_validate(body)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            location = [str(part) for part in error["loc"]]
+            column, number = _column_of(location, sale)
+            sale.problems.append(Problem(number, headers.get(column, column), "invalid_contract", _message(error)))
+
+
+def _column_of(location: list[str], sale: Sale) -> tuple[str, int]:
+    """The file's column and line behind a field of the command (equipment.2.serial → 製造番号 of the 3rd line)."""
+    if location[:1] == ["equipment"] and len(location) >= 3 and location[1].isdigit():
+        item = int(location[1])
+        column = {"kind": "equipment_kind"}.get(location[2], location[2])
+        return column, sale.lines[min(item, len(sale.lines) - 1)].number
+    if location[:1] in (["subscriber"], ["site"]) and len(location) >= 2:
+        return location[1], sale.lines[0].number
+    return (location[0] if location else ""), sale.lines[0].number
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "string_too_long":
+        return f"{error['ctx']['max_length']}文字以内で入力してください"
+    if kind in ("string_too_short", "missing"):
+        return "入力してください"
+    if kind == "string_pattern_mismatch":
+        return "形式が正しくありません"
+    if kind in ("less_than_equal", "greater_than_equal"):
+        return "範囲外の値です"
+    return f"値が正しくありません({error['msg']})"
+
+
+def rejects(read_file: ReadFile, sales: list[Sale]) -> bytes:
+    """The rejected lines in the input's encoding: the original columns plus 行番号, 項目, エラー, 内容."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([*read_file.header, "行番号", "項目", "エラー", "内容"])
+    for sale in sales:
+        by_line: dict[int, list[Problem]] = {}
+        for problem in sale.problems:
+            by_line.setdefault(problem.line, []).append(problem)
+        for line in sale.lines:
+            found = by_line.get(line.number) or [
+                Problem(line.number, "", "contract_rejected", "同じ契約の別の行に誤りがあります")
+            ]
+            first = found[0]
+            padded = line.raw + [""] * (len(read_file.header) - len(line.raw))
+            writer.writerow([*padded, line.number, first.column, first.code, "、".join(p.message for p in found)])
+    encoding = "cp932" if read_file.encoding == "cp932" else read_file.encoding
+    return out.getvalue().encode(encoding, errors="replace")
