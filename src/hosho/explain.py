@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from hosho.domain.calendar import BusinessCalendar
@@ -11,37 +10,10 @@ from hosho.domain.enrollment import Enrollment
 from hosho.domain.program import CostLine, ProgramVersion
 from hosho.domain.refunds import Cancellation
 from hosho.domain.repairs import ArrivalAnswer, Deadline, EstimateAnswer, RepairDecision
+from hosho.presentation.formats import day, moment, yen
+from hosho.presentation.words import DECISIONS, ESTIMATE_OUTCOMES, STATUSES, STEPS, error_message
 from hosho.programs.catalog import Catalog
 from hosho.scenarios.runner import Outcome, StepResult
-
-WEEKDAYS_JA = "月火水木金土日"
-STATUS_JA = {
-    "pending": "未払い(加入者証未発行)",
-    "active": "有効",
-    "cancelled": "解約済み",
-    "ended": "終了(代替品提供)",
-    "expired": "期間満了",
-    "transferred": "譲渡により終了",
-}
-ACTION_JA = {
-    "enrollment": "加入申込",
-    "pay": "保証料金の受領",
-    "repair_request": "修理依頼",
-    "item_arrived": "修理品・確認シート到着",
-    "repair_estimate": "修理見積",
-    "cancel": "解約",
-    "transfer_ownership": "所有者の変更(譲渡)",
-    "report_change": "変更の届出",
-    "manufacturer_replacement": "メーカー・販売店による代替品の提供",
-}
-
-
-def day(d: date) -> str:
-    return f"{d.isoformat()}({WEEKDAYS_JA[d.weekday()]})"
-
-
-def moment(t: datetime) -> str:
-    return f"{day(t.date())} {t.strftime('%H:%M')}"
 
 
 def render(outcome: Outcome, catalog: Catalog) -> str:
@@ -71,17 +43,17 @@ def _step(
     calendar: BusinessCalendar | None,
     catalog: Catalog,
 ) -> list[str]:
-    head = f"[{result.index}] {ACTION_JA[result.action]}" if result.index else f"[加入] {ACTION_JA['enrollment']}"
+    head = f"[{result.index}] {STEPS[result.action]}" if result.index else f"[加入] {STEPS['enrollment']}"
     out = [head]
     if result.error is not None:
-        out.append(f"  → お受けできません: {result.error.code} — {result.error.message}")
+        out.append(f"  → {error_message(result.error.code)}")
         out += _clauses(result.error.clauses, terms, contract)
         return out
     answer = result.answer
     mode = contract.plan.service_mode.value if contract is not None else None
     if isinstance(answer, Enrollment):
         c = answer.contract
-        out.append(f"  状態: {STATUS_JA[result.facts['status']]}")
+        out.append(f"  状態: {STATUSES[result.facts['status']]}")
         coverage = answer.coverage
         if coverage.manufacturer_warranty_end:
             out.append(
@@ -104,21 +76,16 @@ def _step(
         out += _deadline("修理完了・発送の目安", answer.deadline, calendar)
         out += _clauses(answer.clauses, terms, contract, mode)
     elif isinstance(answer, EstimateAnswer):
-        amount = f"{answer.amount:,}円" if answer.amount is not None else "修理不能"
-        limit = f"(修理上限金額 {answer.replacement_limit:,}円)" if answer.replacement_limit is not None else ""
-        verdict = {
-            "repair": "修理します",
-            "replacement": "代替品の提供で修理に代えます。サービスは終了します",
-            "unrepairable": "修理できません",
-        }[answer.outcome]
-        out.append(f"  見積: {amount}{limit} → {verdict}")
+        amount = yen(answer.amount) if answer.amount is not None else "修理不能"
+        limit = f"(修理上限金額 {yen(answer.replacement_limit)})" if answer.replacement_limit is not None else ""
+        out.append(f"  見積: {amount}{limit} → {ESTIMATE_OUTCOMES[answer.outcome]}")
         out += _costs(answer.costs, catalog)
         out += _clauses(answer.clauses, terms, contract, mode)
     elif isinstance(answer, Cancellation):
         out += _cancellation(answer)
         out += _clauses(answer.clauses, terms, contract, mode)
     else:
-        out.append(f"  状態: {STATUS_JA[result.facts['status']]}")
+        out.append(f"  状態: {STATUSES[result.facts['status']]}")
         out += _clauses(result.facts.get("clauses", ()), terms, contract, mode)
     return out
 
@@ -131,7 +98,7 @@ def _repair(
     terms: ProgramVersion | None,
 ) -> list[str]:
     cause = catalog.vocabulary.causes.get(payload.cause, payload.cause)
-    verdict = "保証の対象です(無償修理)" if decision.covered else "保証の対象外です"
+    verdict = f"{DECISIONS['covered']}です(無償修理)" if decision.covered else f"{DECISIONS['not_covered']}です"
     out = [f"  依頼日時: {moment(decision.reception.requested_at)}  原因: {cause}", f"  → {verdict}"]
     for reason in decision.reasons:
         if reason.reasoning:
@@ -140,7 +107,7 @@ def _repair(
     if reception.immediate:
         out.append(f"  受付日: {day(reception.received_on)}(受付時間内)")
     else:
-        skipped = "、".join(f"{d.month}/{d.day} {why}" for d, why in reception.skipped)
+        skipped = "、".join(f"{day(d)} {why}" for d, why in reception.skipped)
         note = f"。除外: {skipped}" if skipped else ""
         opens = moment(reception.received_at)
         out.append(f"  受付日: {day(reception.received_on)}(受付時間外のため次の受付開始 {opens} に受付{note})")
@@ -155,7 +122,7 @@ def _deadline(title: str, deadline: Deadline, calendar: BusinessCalendar | None)
     if calendar is not None:
         skipped = calendar.skipped_between(deadline.clock_start, deadline.due)
         if skipped:
-            line += "。除外: " + "、".join(f"{d.month}/{d.day} {why}" for d, why in skipped)
+            line += "。除外: " + "、".join(f"{day(d)} {why}" for d, why in skipped)
     return [line + ")。目安であり、修理完了を約束するものではありません。"]
 
 
@@ -174,12 +141,12 @@ def _costs(lines: tuple[CostLine, ...], catalog: Catalog) -> list[str]:
 def _cancellation(answer: Cancellation) -> list[str]:
     b = answer.breakdown
     if b is None:
-        return [f"  返金額: {answer.refund:,}円"]
-    bracket = f"{b.bracket_ends.isoformat()}まで" if b.bracket_ends else "最終区分"
+        return [f"  返金額: {yen(answer.refund)}"]
+    bracket = f"{day(b.bracket_ends)}まで" if b.bracket_ends else "最終区分"
     return [
         f"  区分: 表の{b.bracket + 1}行目({bracket})、返金率 {b.rate}",
-        f"  返金額: 購入金額 × {b.rate} = {b.gross:,}円(円未満切り捨て) − 振込手数料 {b.transfer_fee:,}円"
-        f" = {answer.refund:,}円",
+        f"  返金額: 購入金額 × {b.rate} = {yen(b.gross)}(円未満切り捨て) − 振込手数料 {yen(b.transfer_fee)}"
+        f" = {yen(answer.refund)}",
     ]
 
 
