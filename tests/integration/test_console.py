@@ -348,3 +348,7 @@ def test_the_case_history_writes_every_date_one_way(
     assert "2026年2月12日(木)" in history  # the day the item arrived
     assert "修理完了の目安: 2026年2月18日(水)" in history  # 4 business days after it
     assert re.search(r"\d{4}-\d{2}-\d{2}", history) is None
+    contract_page = client.get(f"/console/contracts/{created['id']}").text
+    trail = contract_page[contract_page.index('id="history-title"') :]
+    assert "支払日: 2024年6月2日(日)" in trail
+    assert re.search(r"\d{4}-\d{2}-\d{2}", trail) is None

@@ -1,6 +1,7 @@
 """The 加入者証 of a paid contract: its stored row and aggregate, put into the PDF renderer's words.
 
-One builder for whoever asks (the API and the console alike)."""
+One builder for whoever asks: the API and the console print the same certificate.
+"""
 
 from __future__ import annotations
 

@@ -22,7 +22,6 @@ from hosho.service.views import certificate_display
 
 # The timeline is drawn in a 1000-wide SVG box; these are its left and right edges for dates.
 LEFT, RIGHT = 30, 970
-AUDITED = {"status": "状態", "paid_on": "支払日", "certificate_number": "加入者証番号", "ended_on": "終了日"}
 
 
 def terms_of(catalog: Catalog, view: dict[str, Any]) -> ProgramVersion:
@@ -68,7 +67,7 @@ def history(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for entry in reversed(entries):
         before, after = entry["before"] or {}, entry["after"] or {}
         changes = []
-        for key, label in AUDITED.items():
+        for key, label in words.AUDITED_FIELDS.items():
             old, new = before.get(key), after.get(key)
             if old != new and new is not None:
                 old, new = _shown(key, old), _shown(key, new)

@@ -60,6 +60,9 @@ ACTIONS = {
     **{f"case.{kind}": label for kind, label in EVENTS.items()},
 }
 
+# The fields of a contract whose changes its audit trail shows, in this order.
+AUDITED_FIELDS = {"status": "状態", "paid_on": "支払日", "certificate_number": "加入者証番号", "ended_on": "終了日"}
+
 # What a scenario's step (an action asked of the service) does, as `hosho explain` heads it.
 STEPS = {
     "enrollment": "加入申込",
