@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from hosho.console import mount_console
+from hosho.console.app import date_ja, datetime_ja
 from hosho.console.security import COOKIE
 from hosho.domain.calendar import JST
 from hosho.engine import Engine
+from hosho.presentation.formats import DateStyle
 from hosho.service import consumables, contracts, keys, users
 from hosho.service.consumables import purchase_window
 from hosho.service.context import Actor, Hosho, Role, ServiceError, create_hosho
@@ -352,3 +354,10 @@ def test_the_case_history_writes_every_date_one_way(
     trail = contract_page[contract_page.index('id="history-title"') :]
     assert "支払日: 2024年6月2日(日)" in trail
     assert re.search(r"\d{4}-\d{2}-\d{2}", trail) is None
+
+
+def test_the_consoles_date_filters_read_iso_text_and_take_the_style_a_user_setting_will_choose() -> None:
+    assert date_ja("2026-12-04") == "2026年12月4日(金)"  # dates kept as ISO text in an event's data
+    assert date_ja(date(2026, 12, 4), DateStyle.WAREKI) == "令和8年12月4日(金)"
+    assert datetime_ja("2026-12-04T23:30:00+00:00") == "2026年12月5日(土) 08:30"
+    assert date_ja(None) == "—"

@@ -51,6 +51,11 @@ def test_a_date_is_written_with_its_weekday_and_no_leading_zeros(d: date, shown:
     assert weekday(d) == shown[-2]
 
 
+def test_a_date_time_given_as_a_date_is_its_day_in_japan() -> None:
+    assert day(datetime(2026, 12, 4, 23, 30, tzinfo=UTC)) == "2026年12月5日(土)"
+    assert day(datetime(2026, 12, 4, 23, 30)) == "2026年12月4日(金)"
+
+
 def test_an_absent_date_is_a_dash() -> None:
     assert day(None) == "—"
     assert moment(None) == "—"
@@ -81,6 +86,12 @@ def test_a_date_in_the_japanese_era_is_the_same_date_with_the_eras_year() -> Non
     assert day(date(2026, 12, 4), DateStyle.WAREKI) == "令和8年12月4日(金)"
     assert day(date(2026, 12, 4)) == "2026年12月4日(金)"
     assert year(date(2019, 5, 1)) == "2019年"
+
+
+def test_the_style_may_be_given_as_a_settings_text_and_an_unknown_one_is_refused() -> None:
+    assert day(date(2026, 12, 4), "wareki") == "令和8年12月4日(金)"  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="heisei"):
+        day(date(2026, 12, 4), "heisei")  # type: ignore[arg-type]
 
 
 def test_a_date_before_japan_took_the_gregorian_calendar_stays_western() -> None:

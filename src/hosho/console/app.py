@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from hosho.console.security import CSRF_FIELD, CSRF_HEADER, SessionCodec, SessionData, csrf_matches, same_origin
 from hosho.presentation import formats, words
+from hosho.presentation.formats import DateStyle
 from hosho.service import users
 from hosho.service.context import Actor, Hosho, Role, ServiceError
 
@@ -41,13 +42,13 @@ class CsrfRejected(Exception):
     pass
 
 
-def date_ja(d: date | str | None) -> str:
+def date_ja(d: date | str | None, style: DateStyle = DateStyle.SEIREKI) -> str:
     """A date as formats.day writes it; the audit trail's and events' JSON hold dates as ISO text."""
-    return formats.day(date.fromisoformat(d) if isinstance(d, str) else d)
+    return formats.day(date.fromisoformat(d) if isinstance(d, str) else d, style)
 
 
-def datetime_ja(t: datetime | str | None) -> str:
-    return formats.moment(datetime.fromisoformat(t) if isinstance(t, str) else t)
+def datetime_ja(t: datetime | str | None, style: DateStyle = DateStyle.SEIREKI) -> str:
+    return formats.moment(datetime.fromisoformat(t) if isinstance(t, str) else t, style)
 
 
 def _environment() -> Environment:

@@ -42,16 +42,21 @@ def weekday(d: date) -> str:
 
 def year(d: date, style: DateStyle = DateStyle.SEIREKI) -> str:
     """2026年, or in 和暦 令和8年; the first year of an era is 元年 (令和元年), as it is always written."""
-    if style is DateStyle.WAREKI and d >= GREGORIAN_SINCE:
+    if DateStyle(style) is DateStyle.WAREKI and d >= GREGORIAN_SINCE:  # a setting's text is a style too
         era, number = _era_year(d.year, d.month, d.day)
         return f"{era}{'元' if number == 1 else number}年"
     return f"{d.year}年"
 
 
 def day(d: date | None, style: DateStyle = DateStyle.SEIREKI) -> str:
-    """2026年12月4日(金): the one way a date is written to people (with the weekday: agents read it out)."""
+    """2026年12月4日(金): the one way a date is written to people (with the weekday: agents read it out).
+
+    A date-time is written as its day in Japan: 2026-12-04 23:30 UTC is 2026年12月5日(土).
+    """
     if d is None:
         return MISSING
+    if isinstance(d, datetime):
+        d = (d.astimezone(JST) if d.tzinfo is not None else d).date()
     return f"{year(d, style)}{d.month}月{d.day}日({weekday(d)})"
 
 
