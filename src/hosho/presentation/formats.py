@@ -42,10 +42,11 @@ def weekday(d: date) -> str:
 
 def year(d: date, style: DateStyle = DateStyle.SEIREKI) -> str:
     """2026年, or in 和暦 令和8年; the first year of an era is 元年 (令和元年), as it is always written."""
-    if DateStyle(style) is DateStyle.WAREKI and d >= GREGORIAN_SINCE:  # a setting's text is a style too
-        era, number = _era_year(d.year, d.month, d.day)
-        return f"{era}{'元' if number == 1 else number}年"
-    return f"{d.year}年"
+    if style == DateStyle.SEIREKI or d < GREGORIAN_SINCE:
+        return f"{d.year}年"
+    DateStyle(style)  # a setting's text is a style too; an unknown one is refused
+    era, number = _era_year(d.year, d.month, d.day)
+    return f"{era}{'元' if number == 1 else number}年"
 
 
 def day(d: date | None, style: DateStyle = DateStyle.SEIREKI) -> str:
