@@ -6,37 +6,10 @@ from datetime import date, datetime
 from typing import Any
 
 from hosho.domain.program import ProgramVersion
+from hosho.presentation.formats import day, moment, yen
+from hosho.presentation.words import DECISIONS, ESTIMATE_OUTCOMES, STATUSES, STEPS, error_message
 from hosho.programs.catalog import Catalog
 from hosho.scenarios.runner import Outcome, StepResult
-
-WEEKDAYS_JA = "月火水木金土日"
-STATUS_JA = {
-    "pending": "未払い(加入者証未発行)",
-    "active": "有効",
-    "cancelled": "解約済み",
-    "ended": "終了(代替品提供)",
-    "expired": "期間満了",
-    "transferred": "譲渡により終了",
-}
-ACTION_JA = {
-    "enrollment": "加入申込",
-    "pay": "保証料金の受領",
-    "repair_request": "修理依頼",
-    "item_arrived": "修理品・確認シート到着",
-    "repair_estimate": "修理見積",
-    "cancel": "解約",
-    "transfer_ownership": "所有者の変更(譲渡)",
-    "report_change": "変更の届出",
-    "manufacturer_replacement": "メーカー・販売店による代替品の提供",
-}
-
-
-def day(d: date) -> str:
-    return f"{d.isoformat()}({WEEKDAYS_JA[d.weekday()]})"
-
-
-def moment(t: datetime) -> str:
-    return f"{day(t.date())} {t.strftime('%H:%M')}"
 
 
 def render(outcome: Outcome, catalog: Catalog) -> str:
@@ -71,12 +44,12 @@ def _terms(catalog: Catalog, contract: dict[str, Any] | None) -> ProgramVersion 
 
 
 def _step(result: StepResult, terms: ProgramVersion | None, catalog: Catalog) -> list[str]:
-    head = f"[{result.index}] {ACTION_JA[result.action]}" if result.index else f"[加入] {ACTION_JA['enrollment']}"
+    head = f"[{result.index}] {STEPS[result.action]}" if result.index else f"[加入] {STEPS['enrollment']}"
     out = [head]
     answer = result.answer
     if answer is None:
         refusal = result.facts
-        out.append(f"  → お受けできません: {refusal.get('error')} — {refusal.get('message') or ''}".rstrip(" —"))
+        out.append(f"  → {error_message(str(refusal.get('error')))}")
         out += _clauses(refusal.get("clauses") or (), terms)
         return out
     mode = None
@@ -93,28 +66,23 @@ def _step(result: StepResult, terms: ProgramVersion | None, catalog: Catalog) ->
             out += _clauses(deadline.get("clauses") or (), terms)
     elif result.action == "repair_estimate":
         estimate = answer.get("estimate_answer") or {}
-        amount = f"{estimate['amount']:,}円" if estimate.get("amount") is not None else "修理不能"
+        amount = yen(estimate["amount"]) if estimate.get("amount") is not None else "修理不能"
         limit = estimate.get("replacement_limit")
-        cap = f"(修理上限金額 {limit:,}円)" if limit is not None else ""
-        verdict = {
-            "repair": "修理します",
-            "replacement": "代替品の提供で修理に代えます。サービスは終了します",
-            "unrepairable": "修理できません",
-        }[estimate["outcome"]]
-        out.append(f"  見積: {amount}{cap} → {verdict}")
+        cap = f"(修理上限金額 {yen(limit)})" if limit is not None else ""
+        out.append(f"  見積: {amount}{cap} → {ESTIMATE_OUTCOMES[estimate['outcome']]}")
         out += _costs(estimate.get("costs") or ())
         out += _clauses(estimate.get("clauses") or (), terms)
     elif result.action == "cancel":
         out += _cancellation(answer)
         out += _clauses(answer.get("clauses") or (), terms)
     else:
-        out.append(f"  状態: {STATUS_JA[answer['status']]}")
+        out.append(f"  状態: {STATUSES[answer['status']]}")
         out += _clauses(answer.get("clauses") or (), terms, mode)
     return out
 
 
 def _enrolment(contract: dict[str, Any], terms: ProgramVersion | None) -> list[str]:
-    out = [f"  状態: {STATUS_JA[contract['status']]}"]
+    out = [f"  状態: {STATUSES[contract['status']]}"]
     purchase = date.fromisoformat(contract["purchase_date"])
     maker_end = contract.get("manufacturer_warranty_end")
     if maker_end:
@@ -131,7 +99,11 @@ def _enrolment(contract: dict[str, Any], terms: ProgramVersion | None) -> list[s
 
 def _repair(decision: dict[str, Any], command: Any, catalog: Catalog) -> list[str]:
     cause = catalog.vocabulary.causes.get(command.cause, command.cause)
-    verdict = "保証の対象です(無償修理)" if decision["decision"] == "covered" else "保証の対象外です"
+    verdict = (
+        f"{DECISIONS['covered']}です(無償修理)"
+        if decision["decision"] == "covered"
+        else f"{DECISIONS['not_covered']}です"
+    )
     requested = datetime.fromisoformat(decision["requested_at"])
     out = [f"  依頼日時: {moment(requested)}  原因: {cause}", f"  → {verdict}"]
     for reason in decision.get("reasons") or ():
@@ -153,7 +125,7 @@ def _repair(decision: dict[str, Any], command: Any, catalog: Catalog) -> list[st
 
 def _skipped(item: dict[str, Any]) -> str:
     d = date.fromisoformat(item["date"])
-    return f"{d.month}/{d.day} {item['reason']}"
+    return f"{day(d)} {item['reason']}"
 
 
 def _deadline(title: str, deadline: dict[str, Any]) -> list[str]:
@@ -178,12 +150,12 @@ def _costs(lines: Any) -> list[str]:
 def _cancellation(answer: dict[str, Any]) -> list[str]:
     b = answer.get("breakdown")
     if b is None:
-        return [f"  返金額: {answer['refund']:,}円"]
-    bracket = f"{b['bracket_ends']}まで" if b.get("bracket_ends") else "最終区分"
+        return [f"  返金額: {yen(answer['refund'])}"]
+    bracket = f"{day(date.fromisoformat(b['bracket_ends']))}まで" if b.get("bracket_ends") else "最終区分"
     return [
         f"  区分: 表の{b['bracket']}行目({bracket})、返金率 {b['rate']}",
-        f"  返金額: 購入金額 × {b['rate']} = {b['gross']:,}円(円未満切り捨て) − 振込手数料 {b['transfer_fee']:,}円"
-        f" = {answer['refund']:,}円",
+        f"  返金額: 購入金額 × {b['rate']} = {yen(b['gross'])}(円未満切り捨て) − 振込手数料 {yen(b['transfer_fee'])}"
+        f" = {yen(answer['refund'])}",
     ]
 
 

@@ -83,11 +83,20 @@ def test_explain_reads_the_decision_with_clause_text_deadline_and_costs() -> Non
     result = hosho("explain", scenario)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "受付日: 2026-11-24(火)" in out
-    assert "11/23 勤労感謝の日" in out
-    assert "訪問期限: 2026-11-26(木)" in out
+    assert "受付日: 2026年11月24日(火)" in out
+    assert "2026年11月23日(月) 勤労感謝の日" in out
+    assert "訪問期限: 2026年11月26日(木)" in out
     assert "修理日数の目安: 修理受付後、翌々営業日以内に訪問対応いたします。" in out
     assert "出張費用: 保証側が負担(無償)" in out
+
+
+def test_explain_says_a_refusal_in_japanese() -> None:
+    scenario = SCENARIOS / "zest" / "unpaid-contract-refuses-request-cancel-and-transfer.yaml"
+    result = hosho("explain", scenario)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "→ 保証料金のお支払いが確認できていないため、加入者証が発行されていません。お受けできません。" in out
+    assert "not_paid" not in out
 
 
 def test_a_missing_path_is_reported_without_a_traceback() -> None:

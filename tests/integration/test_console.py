@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from hosho.console import mount_console
+from hosho.console.app import date_ja, datetime_ja
 from hosho.console.security import COOKIE
 from hosho.domain.calendar import JST
 from hosho.engine import Engine
+from hosho.presentation.formats import DateStyle
 from hosho.service import consumables, contracts, keys, users
 from hosho.service.consumables import purchase_window
 from hosho.service.context import Actor, Hosho, Role, ServiceError, create_hosho
@@ -310,3 +312,52 @@ def test_consumable_replacements_due_are_those_of_plans_that_include_one(app_hos
     assert (due["from"], due["to"]) == (date(2026, 2, 10), date(2026, 5, 9))
     other_shop = Actor("key:r2", Role.RETAILER, retailer_id=999)
     assert consumables.due_for_replacement(app_hosho, other_shop, months=3)["total"] == 0
+
+
+def test_the_case_history_writes_every_date_one_way(
+    client: TestClient, world: dict[str, int], app_hosho: Hosho
+) -> None:
+    created, _ = contracts.enroll(
+        app_hosho,
+        ADMIN,
+        contracts.EnrollmentInput(
+            program="ipro",
+            plan="sendback-5y",
+            purchase_date=date(2024, 6, 1),
+            operation_start_date=date(2024, 6, 1),
+            subscriber=contracts.SubscriberInput(name="高橋 恵", phone="06-3333-4444"),
+            site_postal_code="2310001",
+            equipment=(
+                contracts.EquipmentInput("camera", "WV-S1136", "CAM-2001"),
+                contracts.EquipmentInput("recorder", "WJ-NX200", "REC-2001"),
+            ),
+        ),
+    )
+    contracts.pay_fee(app_hosho, ADMIN, created["id"], on=date(2024, 6, 2))
+    token = sign_in(client, "admin")  # takes the request and records the arrival
+    requested = client.post(
+        f"/console/contracts/{created['id']}/repair",
+        data={"requested_at": "2026-02-10T10:00", "cause": "normal_use", "needs_parts": "on", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert requested.status_code == 303, requested.text
+    case_url = requested.headers["location"].split("?")[0]
+    arrival = {"kind": "item_arrived", "on": "2026-02-12", "repairable": "on", "csrf_token": token}
+    assert client.post(f"{case_url}/events", data=arrival, follow_redirects=False).status_code == 303
+    page = client.get(case_url).text
+    history = page[page.index('id="events-title"') :]
+    assert "2026年2月10日(火) 11:00" in history  # when each event was recorded
+    assert "2026年2月12日(木)" in history  # the day the item arrived
+    assert "修理完了の目安: 2026年2月18日(水)" in history  # 4 business days after it
+    assert re.search(r"\d{4}-\d{2}-\d{2}", history) is None
+    contract_page = client.get(f"/console/contracts/{created['id']}").text
+    trail = contract_page[contract_page.index('id="history-title"') :]
+    assert "支払日: 2024年6月2日(日)" in trail
+    assert re.search(r"\d{4}-\d{2}-\d{2}", trail) is None
+
+
+def test_the_consoles_date_filters_read_iso_text_and_take_the_style_a_user_setting_will_choose() -> None:
+    assert date_ja("2026-12-04") == "2026年12月4日(金)"  # dates kept as ISO text in an event's data
+    assert date_ja(date(2026, 12, 4), DateStyle.WAREKI) == "令和8年12月4日(金)"
+    assert datetime_ja("2026-12-04T23:30:00+00:00") == "2026年12月5日(土) 08:30"
+    assert date_ja(None) == "—"

@@ -17,7 +17,6 @@ from hosho.certificates.pdf import (
     Product,
     certificate_title,
     render_certificate,
-    yen_ja,
 )
 from hosho.domain.program import ProgramVersion
 from hosho.programs.catalog import Catalog
@@ -114,10 +113,10 @@ def test_zest_certificate_text_extracts_back_in_japanese(zest: CertificateData) 
     for expected in [
         "延長保証加入者証",
         "Z-2025-000123",
-        "発行日 2025年4月1日",
+        "発行日 2025年4月1日(火)",
         "山田 太郎",
-        "2025年4月1日〜2029年3月31日",
-        "2025年3月31日まで",
+        "2025年4月1日(火)〜2029年3月31日(土)",
+        "2025年3月31日(月)まで",
         "100,000円",
         "第5条第1項",
         "DMR-2X000",
@@ -185,9 +184,3 @@ def test_a_font_that_is_not_truetype_is_refused(
     monkeypatch.setenv(FONT_ENV, str(not_a_font))
     with pytest.raises(CertificateFontError, match=FONT_PACKAGE):
         render_certificate(zest)
-
-
-def test_yen_are_integers_with_separators() -> None:
-    assert yen_ja(100_000) == "100,000円"
-    with pytest.raises(TypeError):
-        yen_ja(100_000.0)  # type: ignore[arg-type]

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Response
 
 from hosho.api.auth import CurrentActor, HoshoDep
-from hosho.api.certificate import certificate_data
 from hosho.api.problems import responses
 from hosho.api.schemas import (
     ID_MAX,
@@ -19,6 +18,7 @@ from hosho.api.schemas import (
     EnrollmentIn,
     MakerReplacementIn,
 )
+from hosho.certificates.data import certificate_data
 from hosho.certificates.pdf import render_certificate
 from hosho.domain.contract import Status
 from hosho.service import contracts, lookup

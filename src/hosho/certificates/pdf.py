@@ -34,13 +34,16 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
 )
 from reportlab.platypus.flowables import Flowable  # type: ignore[import-untyped]
 
+from hosho.presentation.formats import day, yen
+from hosho.presentation.words import SERVICE_MODES
+
 FONT_ENV = "HOSHO_CERT_FONT"
 DEFAULT_FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
 FONT_PACKAGE = "fonts-ipaexfont-gothic"
 
 # A maintenance pack (保守パック) is sold by how the technician serves: on site or by send-back. Any other mode
 # (メーカー保証に準ずる, …) follows the maker's warranty, which is what an extended warranty (延長保証) does.
-MAINTENANCE_PACK_MODES = frozenset({"オンサイト", "センドバック"})
+MAINTENANCE_PACK_MODES = frozenset({SERVICE_MODES["onsite"], SERVICE_MODES["sendback"]})
 TITLE_MAINTENANCE_PACK = "保守パック加入者証"
 TITLE_EXTENDED_WARRANTY = "延長保証加入者証"
 
@@ -89,22 +92,12 @@ class CertificateData:
     call_center_name: str
     call_center_phone: str
     call_center_hours: str
-    consumable_note: str | None  # e.g. 消耗部品の交換: 2027-04-01前後に1回
+    consumable_note: str | None  # e.g. 2027年4月1日(木)前後に1回
     key_clauses: tuple[tuple[str, str], ...]  # (label, Japanese text)
 
 
 def certificate_title(service_mode_ja: str) -> str:
     return TITLE_MAINTENANCE_PACK if service_mode_ja in MAINTENANCE_PACK_MODES else TITLE_EXTENDED_WARRANTY
-
-
-def date_ja(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def yen_ja(amount: int) -> str:
-    if not isinstance(amount, int) or isinstance(amount, bool):
-        raise TypeError(f"yen must be an int, not {type(amount).__name__}")
-    return f"{amount:,}円"
 
 
 def find_font() -> Path:
@@ -204,7 +197,7 @@ def _story(data: CertificateData, title: str, styles: _Styles, width: float) -> 
     story: list[Flowable] = [
         _BoldishParagraph(_escape(title), styles.title),
         Paragraph(f"加入者証番号 {_escape(data.certificate_number)}", styles.meta),
-        Paragraph(f"発行日 {date_ja(data.issued_on)}", styles.meta),
+        Paragraph(f"発行日 {day(data.issued_on)}", styles.meta),
         Spacer(1, 4 * mm),
     ]
     story += _section("ご契約内容", _contract_rows(data), styles, width)
@@ -248,15 +241,15 @@ def _subscriber_rows(data: CertificateData) -> list[tuple[str, str]]:
 
 def _coverage_rows(data: CertificateData) -> list[tuple[str, str]]:
     rows = [
-        ("購入日", date_ja(data.purchase_date)),
-        ("保証期間", f"{date_ja(data.coverage_start)}〜{date_ja(data.coverage_end)}"),
+        ("購入日", day(data.purchase_date)),
+        ("保証期間", f"{day(data.coverage_start)}〜{day(data.coverage_end)}"),
     ]
     if data.manufacturer_warranty_end is not None:
-        rows.append(("メーカー保証", f"{date_ja(data.manufacturer_warranty_end)}まで"))
+        rows.append(("メーカー保証", f"{day(data.manufacturer_warranty_end)}まで"))
     if data.purchase_price is not None:
-        rows.append(("購入金額", yen_ja(data.purchase_price)))
+        rows.append(("購入金額", yen(data.purchase_price)))
     if data.repair_cap is not None:
-        rows.append(("修理上限金額", yen_ja(data.repair_cap)))
+        rows.append(("修理上限金額", yen(data.repair_cap)))
     if data.consumable_note:
         rows.append(("消耗部品", data.consumable_note))
     return rows

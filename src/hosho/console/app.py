@@ -13,10 +13,9 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from hosho.console import words
 from hosho.console.security import CSRF_FIELD, CSRF_HEADER, SessionCodec, SessionData, csrf_matches, same_origin
-from hosho.domain.calendar import JST
-from hosho.explain import WEEKDAYS_JA
+from hosho.presentation import formats, words
+from hosho.presentation.formats import DateStyle
 from hosho.service import users
 from hosho.service.context import Actor, Hosho, Role, ServiceError
 
@@ -43,26 +42,13 @@ class CsrfRejected(Exception):
     pass
 
 
-def date_ja(d: date | str | None) -> str:
-    if d is None:
-        return "—"
-    if isinstance(d, str):
-        d = date.fromisoformat(d)
-    return f"{d.year}年{d.month}月{d.day}日({WEEKDAYS_JA[d.weekday()]})"
+def date_ja(d: date | str | None, style: DateStyle = DateStyle.SEIREKI) -> str:
+    """A date as formats.day writes it; the audit trail's and events' JSON hold dates as ISO text."""
+    return formats.day(date.fromisoformat(d) if isinstance(d, str) else d, style)
 
 
-def datetime_ja(t: datetime | str | None) -> str:
-    if t is None:
-        return "—"
-    if isinstance(t, str):
-        t = datetime.fromisoformat(t)
-    if t.tzinfo is not None:
-        t = t.astimezone(JST)
-    return f"{date_ja(t.date())} {t:%H:%M}"
-
-
-def yen(amount: int | None) -> str:
-    return "—" if amount is None else f"{amount:,}円"
+def datetime_ja(t: datetime | str | None, style: DateStyle = DateStyle.SEIREKI) -> str:
+    return formats.moment(datetime.fromisoformat(t) if isinstance(t, str) else t, style)
 
 
 def _environment() -> Environment:
@@ -74,7 +60,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.filters.update(date_ja=date_ja, datetime_ja=datetime_ja, yen=yen)
+    env.filters.update(date_ja=date_ja, datetime_ja=datetime_ja, yen=formats.yen)
     env.globals["words"] = words
     return env
 
@@ -211,5 +197,5 @@ def _error_page(console: Console, request: Request, status: int, code: str) -> H
     if session is not None and session.user_id is not None:
         user = users.get_user(console.hosho, session.user_id)
         operator = Operator(console, user, session) if user is not None else None
-    message = words.ERRORS.get(code, "処理できませんでした。時間をおいて、もう一度お試しください。")
+    message = words.error_message(code)
     return console.render(request, "error.html", {"operator": operator, "message": message}, status=status)

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from hosho.console import forms
 from hosho.console.app import Operator, SignedIn, redirect
-from hosho.console.words import CASE_STATES, EVENTS
+from hosho.presentation.words import CASE_STATES, EVENTS
 from hosho.service import cases, contracts
 from hosho.service.context import ServiceError
 

@@ -11,9 +11,9 @@ from starlette.responses import Response
 from hosho.console import forms
 from hosho.console.app import Operator, SignedIn, is_htmx, redirect
 from hosho.console.contract import terms_of
-from hosho.console.words import ERRORS, REASONS
 from hosho.domain.program import ProgramVersion
 from hosho.domain.refunds import bracket_ends
+from hosho.presentation.words import REASONS, error_message
 from hosho.service import contracts, refunds
 from hosho.service.context import ServiceError
 
@@ -104,7 +104,7 @@ def routes(router: APIRouter) -> None:
             except ServiceError as error:
                 if error.status in (403, 404):
                     raise
-                page["refusal"] = ERRORS.get(error.code, error.message)
+                page["refusal"] = error_message(error.code)
         template = "_refund.html" if is_htmx(request) else "cancel.html"
         return op.render(request, template, page)
 

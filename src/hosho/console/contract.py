@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from hosho.api.certificate import certificate_data
+from hosho.certificates.data import certificate_data
 from hosho.certificates.pdf import CertificateFontError, render_certificate
-from hosho.console import words
-from hosho.console.app import SignedIn, date_ja
+from hosho.console.app import SignedIn
 from hosho.domain.program import ProgramVersion
+from hosho.presentation import formats, words
 from hosho.programs.catalog import Catalog
 from hosho.service import contracts
 from hosho.service.cases import INTAKE, REPAIR_DESK
@@ -22,7 +22,6 @@ from hosho.service.views import certificate_display
 
 # The timeline is drawn in a 1000-wide SVG box; these are its left and right edges for dates.
 LEFT, RIGHT = 30, 970
-AUDITED = {"status": "状態", "paid_on": "支払日", "certificate_number": "加入者証番号", "ended_on": "終了日"}
 
 
 def terms_of(catalog: Catalog, view: dict[str, Any]) -> ProgramVersion:
@@ -68,13 +67,13 @@ def history(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for entry in reversed(entries):
         before, after = entry["before"] or {}, entry["after"] or {}
         changes = []
-        for key, label in AUDITED.items():
+        for key, label in words.AUDITED_FIELDS.items():
             old, new = before.get(key), after.get(key)
             if old != new and new is not None:
                 old, new = _shown(key, old), _shown(key, new)
                 changes.append(f"{label}: {old} → {new}" if old else f"{label}: {new}")
         if after.get("refund") is not None and before.get("refund") != after.get("refund"):
-            changes.append(f"返金額: {after['refund']:,}円")
+            changes.append(f"返金額: {formats.yen(after['refund'])}")
         actor = str(entry["actor"])
         who = actor.removeprefix("user:") if actor.startswith("user:") else actor.replace("key:", "APIキー ")
         rows.append(
@@ -96,7 +95,7 @@ def _shown(key: str, value: Any) -> str | None:
     if key == "certificate_number":
         return certificate_display(value)
     if key.endswith("_on"):
-        return date_ja(date.fromisoformat(value))
+        return formats.day(date.fromisoformat(value))
     return str(value)
 
 
@@ -126,7 +125,7 @@ def routes(router: APIRouter) -> None:
     @router.get("/contracts/{contract_id}/certificate.pdf", name="console.certificate")
     def certificate(op: SignedIn, contract_id: int) -> Response:
         row, contract = contracts.certificate_row(op.hosho, op.actor, contract_id)
-        data = certificate_data(row, contract)  # the API's builder: one certificate, whoever asks
+        data = certificate_data(row, contract)
         try:
             pdf = render_certificate(data)
         except CertificateFontError as error:

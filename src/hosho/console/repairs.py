@@ -11,9 +11,9 @@ from starlette.responses import Response
 from hosho.console import forms
 from hosho.console.app import Operator, SignedIn, is_htmx, redirect
 from hosho.console.contract import terms_of
-from hosho.console.words import ERRORS
 from hosho.domain.calendar import JST
 from hosho.domain.program import ProgramVersion, ServiceMode
+from hosho.presentation.words import error_message
 from hosho.service import cases, contracts
 from hosho.service.context import ServiceError
 
@@ -131,7 +131,7 @@ def routes(router: APIRouter) -> None:
             except ServiceError as error:
                 if error.status in (403, 404):
                     raise
-                refusal = ERRORS.get(error.code, error.message)
+                refusal = error_message(error.code)
         if not is_htmx(request):
             return page(request, op, contract_id, intake, decision, refusal)
         return op.render(

@@ -1,19 +1,31 @@
-"""The console's Japanese words for codes that are not program data (program data has its own vocabulary.yaml)."""
+"""The Japanese words for Hosho's own codes: statuses, case states and events, roles, service modes, reasons, audit
+actions, and the message for each error code. Program words (causes, parts, cost items, payers) are program data
+(programs/vocabulary.yaml); these are the ones every program shares.
+"""
 
 from __future__ import annotations
 
-from hosho.explain import STATUS_JA
-
-STATUSES = STATUS_JA
-
+# A contract's status (domain/contract.py).
+STATUSES = {
+    "pending": "未払い(加入者証未発行)",
+    "active": "有効",
+    "cancelled": "解約済み",
+    "ended": "終了(代替品提供)",
+    "expired": "期間満了",
+    "transferred": "譲渡により終了",
+}
 
 ROLES = {"admin": "管理者", "agent": "コールセンター", "technician": "修理担当", "retailer": "販売店"}
 
 SERVICE_MODES = {"onsite": "オンサイト", "sendback": "センドバック", "maker": "メーカー保証に準ずる"}
 
-KINDS = {"camera": "カメラ", "recorder": "レコーダー", "sd_recorder": "SDレコーダー", "other": "商品"}
+# The seeds' own word for the SD-card recorder (ネットワークSDカードレコーダー).
+KINDS = {"camera": "カメラ", "recorder": "レコーダー", "sd_recorder": "SDカードレコーダー", "other": "商品"}
 
 CASE_STATES = {"open": "対応中", "repaired": "修理済み", "replaced": "代替品の提供", "closed": "完了"}
+
+# A repair request's decision.
+DECISIONS = {"covered": "保証の対象", "not_covered": "保証の対象外"}
 
 # Progress of a case, in the order the repair desk records it.
 EVENTS = {
@@ -27,8 +39,16 @@ EVENTS = {
 }
 EVENT_HISTORY = {"requested": "修理依頼の受付", **EVENTS}
 
+ESTIMATE_OUTCOMES = {
+    "repair": "修理します",
+    "replacement": "修理上限金額を超えるため、代替品の提供で修理に代えます(保証はこれで終了します)",
+    "unrepairable": "修理できません",
+}
+
+# Why a contract is cancelled (domain/refunds.py).
 REASONS = {"customer": "お客様のご都合による解約", "sale_rescinded": "販売契約の取消し(返品など)"}
 
+# What was done to a contract, as its audit trail records it.
 ACTIONS = {
     "contract.enrolled": "加入申込の登録",
     "contract.paid": "保証料金の受領・加入者証の発行",
@@ -40,13 +60,21 @@ ACTIONS = {
     **{f"case.{kind}": label for kind, label in EVENTS.items()},
 }
 
-ESTIMATE_OUTCOMES = {
-    "repair": "修理します",
-    "replacement": "修理上限金額を超えるため、代替品の提供で修理に代えます(保証はこれで終了します)",
-    "unrepairable": "修理できません",
-}
+# The fields of a contract whose changes its audit trail shows, in this order.
+AUDITED_FIELDS = {"status": "状態", "paid_on": "支払日", "certificate_number": "加入者証番号", "ended_on": "終了日"}
 
-CLAIMS_NOTE = "故障の修理以外のご請求(他の財物の損害など)は、ここで内容を選んでください。"
+# What a scenario's step (an action asked of the service) does, as `hosho explain` heads it.
+STEPS = {
+    "enrollment": "加入申込",
+    "pay": "保証料金の受領",
+    "repair_request": "修理依頼",
+    "item_arrived": "修理品・確認シート到着",
+    "repair_estimate": "修理見積",
+    "cancel": "解約",
+    "transfer_ownership": "所有者の変更(譲渡)",
+    "report_change": "変更の届出",
+    "manufacturer_replacement": "メーカー・販売店による代替品の提供",
+}
 
 # Error codes of the service layer, as an agent would say them to a caller.
 ERRORS = {
@@ -56,6 +84,12 @@ ERRORS = {
     "already_paid": "保証料金はすでにお支払い済みです。",
     "contract_not_active": "この契約は現在有効ではないため、お受けできません。",
     "no_open_case": "この案件は保証の対象外のため、修理の記録はできません。",
+    "not_applicable": "このご契約のプランでは、この記録は行いません。",
+    "whole_system_required": "システム全体でのご契約となります。一部の機器だけのご契約はお受けできません。",
+    "mixed_service_modes": "サービス形態の異なる機器を、一つのご契約に混在させることはできません。",
+    "outside_service_area": "設置場所がサービスの提供地域外(国外・離島など)のため、お受けできません。",
+    "enrollment_window_closed": "お申込みの期限を過ぎているため、お受けできません。",
+    "idempotency_conflict": "同じ申込番号で、内容の異なるお申込みがすでに登録されています。",
     "invalid_request": "入力内容をご確認ください。",
     "invalid_contract": "入力内容をご確認ください。",
     "csrf": (
@@ -64,6 +98,7 @@ ERRORS = {
     "certificate_font": "加入者証を作成できませんでした(日本語フォントが見つかりません)。管理者にご連絡ください。",
     "conflict": "ほかの方が同時にこの契約を更新しました。ページを再読み込みして、もう一度お試しください。",
 }
+UNKNOWN_ERROR = "処理できませんでした。時間をおいて、もう一度お試しください。"
 
 # What a redirect after a successful POST says on the next page (a fixed set: nothing is echoed from the URL).
 NOTICES = {
@@ -73,3 +108,8 @@ NOTICES = {
     "cancelled": "解約を受け付けました。返金額は下記のとおりです。",
     "already_cancelled": "この契約はすでに解約済みです。返金は一度だけで、追加の返金はありません。",
 }
+
+
+def error_message(code: str) -> str:
+    """The sentence for an error code; a code without one gets a general apology, never the code itself."""
+    return ERRORS.get(code, UNKNOWN_ERROR)

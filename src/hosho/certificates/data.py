@@ -1,27 +1,20 @@
-"""The 加入者証 of a paid contract: its stored row and aggregate, put into the PDF renderer's words."""
+"""The 加入者証 of a paid contract: its stored row and aggregate, put into the PDF renderer's words.
+
+One builder for whoever asks: the API and the console print the same certificate.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from hosho.certificates.pdf import CertificateData, Product, date_ja
-from hosho.domain.contract import Contract, EquipmentKind
+from hosho.certificates.pdf import CertificateData, Product
+from hosho.domain.contract import Contract
 from hosho.domain.enrollment import consumable_schedule
-from hosho.domain.program import ProgramVersion, ServiceMode
+from hosho.domain.program import ProgramVersion
+from hosho.presentation.formats import day
+from hosho.presentation.words import KINDS, SERVICE_MODES
 from hosho.service.views import certificate_display
 from hosho.store import models as m
-
-SERVICE_MODES_JA = {
-    ServiceMode.ONSITE: "オンサイト",
-    ServiceMode.SENDBACK: "センドバック",
-    ServiceMode.MAKER: "メーカー保証に準ずる",
-}
-EQUIPMENT_JA = {
-    EquipmentKind.CAMERA: "カメラ",
-    EquipmentKind.RECORDER: "レコーダー",
-    EquipmentKind.SD_RECORDER: "SDメモリーレコーダー",
-    EquipmentKind.OTHER: "商品",
-}
 
 
 def key_clauses(terms: ProgramVersion, mode: str) -> tuple[tuple[str, str], ...]:
@@ -45,12 +38,12 @@ def certificate_data(row: m.Contract, contract: Contract) -> CertificateData:
         provider=terms.provider,
         terms_version=terms.version,
         plan_name=plan.name,
-        service_mode_ja=SERVICE_MODES_JA[plan.service_mode],
+        service_mode_ja=SERVICE_MODES[plan.service_mode.value],
         subscriber_name=person.name,
         subscriber_kana=person.name_kana,
         address=person.address,
         phone=person.phone,
-        products=tuple(Product(EQUIPMENT_JA[item.kind], item.model, item.serial) for item in contract.equipment),
+        products=tuple(Product(KINDS[item.kind.value], item.model, item.serial) for item in contract.equipment),
         purchase_date=contract.purchase_date,
         coverage_start=contract.coverage_start,
         coverage_end=contract.coverage_end,
@@ -63,7 +56,7 @@ def certificate_data(row: m.Contract, contract: Contract) -> CertificateData:
         call_center_phone=terms.call_center.phone,
         call_center_hours=terms.call_center.hours,
         consumable_note=(
-            f"{date_ja(schedule.around)}前後に{schedule.count}回"
+            f"{day(schedule.around)}前後に{schedule.count}回"
             if schedule.count and schedule.around is not None
             else None
         ),
