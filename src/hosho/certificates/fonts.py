@@ -23,7 +23,7 @@ import os
 import unicodedata
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ DEFAULT_FALLBACKS = (
 )
 FALLBACK_PACKAGES = "fonts-ipamj-mincho fonts-symbola"
 MISSING_GLYPH = "〓"
+MARKUP_CACHE_SIZE = 4096
 # No glyph of their own: they modify the character before them (異体字セレクタ, emoji presentation, ZWJ sequences).
 _INVISIBLE_CATEGORIES = frozenset({"Mn", "Cf"})
 
@@ -97,6 +98,8 @@ class FontChain:
     main: str
     main_chars: frozenset[int]
     fallbacks: tuple[tuple[str, frozenset[int]], ...]
+    # The terms' texts come back with every certificate: each is marked up once.
+    _markups: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def font_for(self, char: str) -> str | None:
         code = ord(char)
@@ -129,10 +132,15 @@ class FontChain:
 
     def markup(self, text: str) -> str:
         """Paragraph markup of text, escaped, with each run not in the main font in its fallback's <font> tag."""
-        return "".join(
-            f'<font face="{font}">{escape(run)}</font>' if font not in (None, self.main) else escape(run)
-            for font, run in self.runs(text)
-        )
+        found = self._markups.get(text)
+        if found is None:
+            if len(self._markups) >= MARKUP_CACHE_SIZE:
+                self._markups.clear()
+            found = self._markups[text] = "".join(
+                f'<font face="{font}">{escape(run)}</font>' if font not in (None, self.main) else escape(run)
+                for font, run in self.runs(text)
+            )
+        return found
 
 
 def escape(text: str) -> str:
@@ -162,14 +170,20 @@ def find_fallbacks() -> tuple[Path, ...]:
 
 
 def font_chain() -> FontChain:
-    main = _register(find_font())
+    """The fonts the configuration names (read on every call: tests and operators may change it)."""
+    return _chain(find_font(), find_fallbacks())
+
+
+@cache
+def _chain(main_path: Path, fallback_paths: tuple[Path, ...]) -> FontChain:
+    main = _register(main_path)
     if ord("保") not in main.face.charToGlyph:
         raise CertificateFontError(
             f"{main.face.filename} has no Japanese glyphs; install {FONT_PACKAGE} or set {FONT_ENV} to a Japanese "
             "TrueType font"
         )
     fallbacks = []
-    for path in find_fallbacks():
+    for path in fallback_paths:
         try:
             font = _register(path)
         except CertificateFontError:
