@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from hosho.api.certificate import key_clauses
+from hosho.api.certificate import key_clauses, postal_display
 from hosho.certificates.fonts import FALLBACK_FONTS_ENV, MISSING_GLYPH
 from hosho.certificates.pdf import (
     FONT_ENV,
@@ -314,3 +314,10 @@ def test_a_table_flattened_into_text_is_read_back_row_by_row() -> None:
     )
     assert table_rows("次の場合は対象とならないものとする。") is None
     assert table_rows("区分: a / b。家電: 3%") is None  # rows of different lengths are not a table
+
+
+@pytest.mark.parametrize(
+    ("stored", "printed"), [("1250062", "125-0062"), ("125-0062", "125-0062"), ("12345", "12345"), (None, None)]
+)
+def test_a_postal_code_is_printed_with_its_hyphen(stored: str | None, printed: str | None) -> None:
+    assert postal_display(stored) == printed
