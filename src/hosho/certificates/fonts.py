@@ -10,19 +10,24 @@ outlines, so Debian's Noto CJK fonts, OpenType/CFF, are not usable here):
 - Symbola (fonts-symbola): monochrome emoji and symbols (a colour emoji font is a bitmap font: not embeddable).
 
 A character no font has is printed as 〓 (geta, the printers' mark for a missing character) and the certificate says
-so. Characters with no glyph of their own (variation selectors, zero-width joiners) are left out of the drawing.
+so. A kanji with a variation selector (葛󠄂, 邊󠄏: the 異体字 of names in the family register) is drawn with the variant
+glyph of the first font whose cmap (format 14) has the sequence; otherwise the base character is drawn, and the
+selector, like the zero-width joiner and other characters with no glyph of their own, is left out.
 
 reportlab writes the ToUnicode map of a font subset with one hex code per character, which is wrong for characters
 beyond U+FFFF (PDF wants UTF-16BE, a surrogate pair): text extraction then lost 𠮷 and 😀. The font class here
-writes the pair.
+writes the pair. reportlab draws by character, not by glyph: a variant glyph is given a private-use code point of its
+own in that font (as reportlab's own shaping does), which the ToUnicode map turns back into base and selector.
 """
 
 from __future__ import annotations
 
 import os
+import struct
+import threading
 import unicodedata
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -42,6 +47,9 @@ DEFAULT_FALLBACKS = (
 FALLBACK_PACKAGES = "fonts-ipamj-mincho fonts-symbola"
 MISSING_GLYPH = "〓"
 MARKUP_CACHE_SIZE = 4096
+# Variant glyphs are drawn as code points of the Supplementary Private Use Area-A, allocated in use.
+PRIVATE_USE_START = 0xF0000
+_allocating = threading.Lock()
 # No glyph of their own: they modify the character before them (異体字セレクタ, emoji presentation, ZWJ sequences).
 _INVISIBLE_CATEGORIES = frozenset({"Mn", "Cf"})
 
@@ -50,8 +58,37 @@ class CertificateFontError(RuntimeError):
     """No usable Japanese font: the message names the package to install and the variable to set."""
 
 
+def is_variation_selector(char: str) -> bool:
+    code = ord(char)
+    return 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
+
+
 class _Utf16ToUnicodeTTFont(TTFont):  # type: ignore[misc]
-    """A TTFont whose subsets' ToUnicode maps name characters beyond U+FFFF by their UTF-16 surrogate pair."""
+    """A TTFont whose subsets' ToUnicode maps name characters beyond U+FFFF by their UTF-16 surrogate pair, and
+    private-use codes standing for variant glyphs by the variation sequence they draw."""
+
+    def __init__(self, name: str, path: str) -> None:
+        super().__init__(name, path)
+        self.sequences: dict[int, str] = {}  # private-use code -> base + variation selector
+        self.variant_codes: dict[str, int] = {}  # base + variation selector -> private-use code
+
+    def variant(self, sequence: str, glyph: int) -> str:
+        """The code point that draws glyph for sequence in this font, allocated on first use."""
+        code = self.variant_codes.get(sequence)
+        if code is None:
+            with _allocating:
+                code = self.variant_codes.get(sequence)
+                if code is None:
+                    face = self.face
+                    code = max(self.sequences, default=PRIVATE_USE_START - 1) + 1
+                    while code in face.charToGlyph:
+                        code += 1
+                    face.charToGlyph[code] = glyph
+                    face.glyphToChar.setdefault(glyph, []).append(code)
+                    face.charWidths[code] = face._pdfScale(_advance_width(face, glyph))
+                    self.sequences[code] = sequence
+                    self.variant_codes[sequence] = code
+        return chr(code)
 
     def addObjects(self, doc: Any) -> None:  # reportlab's name
         state = self.state.get(doc)
@@ -65,10 +102,10 @@ class _Utf16ToUnicodeTTFont(TTFont):  # type: ignore[misc]
         for internal_name, subset in wide:
             font = doc.idToObject[internal_name]
             stream = doc.idToObject[f"toUnicodeCMap:{font.BaseFont}"]
-            stream.content = _to_unicode_cmap(font.BaseFont, subset)
+            stream.content = _to_unicode_cmap(font.BaseFont, subset, self.sequences)
 
 
-def _to_unicode_cmap(font_name: str, subset: Sequence[int]) -> str:
+def _to_unicode_cmap(font_name: str, subset: Sequence[int], sequences: Mapping[int, str]) -> str:
     """The ToUnicode CMap of one subset (single-byte codes), destinations in UTF-16BE as the PDF reference says."""
     lines = [
         "/CIDInit /ProcSet findresource begin",
@@ -85,7 +122,10 @@ def _to_unicode_cmap(font_name: str, subset: Sequence[int]) -> str:
     for start in range(0, len(subset), 100):
         chunk = subset[start : start + 100]
         lines.append(f"{len(chunk)} beginbfchar")
-        lines += [f"<{start + i:02X}> <{chr(code).encode('utf-16-be').hex().upper()}>" for i, code in enumerate(chunk)]
+        lines += [
+            f"<{start + i:02X}> <{sequences.get(code, chr(code)).encode('utf-16-be').hex().upper()}>"
+            for i, code in enumerate(chunk)
+        ]
         lines.append("endbfchar")
     lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
     return "\n".join(lines)
@@ -98,6 +138,8 @@ class FontChain:
     main: str
     main_chars: frozenset[int]
     fallbacks: tuple[tuple[str, frozenset[int]], ...]
+    # Per font, in the chain's order: its variation sequences (base, selector) -> glyph.
+    variants: tuple[tuple[_Utf16ToUnicodeTTFont, Mapping[tuple[int, int], int]], ...] = ()
     # The terms' texts come back with every certificate: each is marked up once.
     _markups: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -110,12 +152,33 @@ class FontChain:
                 return name
         return None
 
+    def variant(self, base: str, selector: str) -> tuple[str, str] | None:
+        """(font, code point) drawing the variant glyph of base + selector, from the first font that has it."""
+        key = (ord(base), ord(selector))
+        for font, sequences in self.variants:
+            glyph = sequences.get(key)
+            if glyph is not None:
+                return str(font.fontName), font.variant(base + selector, glyph)
+        return None
+
     def runs(self, text: str) -> Iterator[tuple[str | None, str]]:
         """(font, characters) runs: None for characters no font has, each printed as MISSING_GLYPH."""
         font: str | None = self.main
         run: list[str] = []
-        for char in text:
-            found = font if char.isspace() and font is not None else self.font_for(char)
+        drawn_with_previous = False  # a selector whose variant glyph was drawn for the character before it
+        for index, char in enumerate(text):
+            if drawn_with_previous:
+                drawn_with_previous = False
+                continue
+            found: str | None
+            following = text[index + 1 : index + 2]
+            variant = self.variant(char, following) if following and is_variation_selector(following) else None
+            if variant is not None:
+                (found, char), drawn_with_previous = variant, True
+            elif is_variation_selector(char):
+                continue  # no font has this variant: the base character is drawn as usual
+            else:
+                found = font if char.isspace() and font is not None else self.font_for(char)
             if found is None and unicodedata.category(char) in _INVISIBLE_CATEGORIES:
                 continue
             if found != font and run:
@@ -183,13 +246,15 @@ def _chain(main_path: Path, fallback_paths: tuple[Path, ...]) -> FontChain:
             "TrueType font"
         )
     fallbacks = []
+    variants = [(main, _variation_sequences(main))]
     for path in fallback_paths:
         try:
             font = _register(path)
         except CertificateFontError:
             continue  # a fallback that cannot be embedded is skipped: its characters print as 〓, with the note
         fallbacks.append((str(font.fontName), _chars(font)))
-    return FontChain(str(main.fontName), _chars(main), tuple(fallbacks))
+        variants.append((font, _variation_sequences(font)))
+    return FontChain(str(main.fontName), _chars(main), tuple(fallbacks), tuple((f, v) for f, v in variants if v))
 
 
 @cache
@@ -210,3 +275,45 @@ def _register(path: Path) -> TTFont:
 @cache
 def _chars(font: TTFont) -> frozenset[int]:
     return frozenset(font.face.charToGlyph)
+
+
+def _advance_width(face: Any, glyph: int) -> int:
+    """A glyph's advance width in font units, from hmtx (glyphs past the last metric share its width)."""
+    data: bytes = face._ttf_data
+    (metrics,) = struct.unpack_from(">H", data, face.table["hhea"]["offset"] + 34)
+    (width,) = struct.unpack_from(">H", data, face.table["hmtx"]["offset"] + 4 * min(glyph, metrics - 1))
+    return int(width)
+
+
+def _variation_sequences(font: TTFont) -> dict[tuple[int, int], int]:
+    """(base, selector) -> glyph from the font's cmap subtable of format 14 (Unicode variation sequences)."""
+    face = font.face
+    data: bytes = face._ttf_data
+    cmap = face.table["cmap"]["offset"]
+    (count,) = struct.unpack_from(">H", data, cmap + 2)
+    found: dict[tuple[int, int], int] = {}
+    for index in range(count):
+        platform, encoding, offset = struct.unpack_from(">HHI", data, cmap + 4 + 8 * index)
+        table = cmap + offset
+        if (platform, encoding) != (0, 5) or struct.unpack_from(">H", data, table)[0] != 14:
+            continue
+        (records,) = struct.unpack_from(">I", data, table + 6)
+        for record in range(records):
+            at = table + 10 + 11 * record
+            selector = int.from_bytes(data[at : at + 3], "big")
+            default_offset, special_offset = struct.unpack_from(">II", data, at + 3)
+            if default_offset:  # ranges of bases drawn with their usual glyph
+                (ranges,) = struct.unpack_from(">I", data, table + default_offset)
+                for entry in range(ranges):
+                    at_range = table + default_offset + 4 + 4 * entry
+                    start, extra = int.from_bytes(data[at_range : at_range + 3], "big"), data[at_range + 3]
+                    for base in range(start, start + extra + 1):
+                        if base in face.charToGlyph:
+                            found[(base, selector)] = face.charToGlyph[base]
+            if special_offset:  # bases drawn with a glyph of their own
+                (mappings,) = struct.unpack_from(">I", data, table + special_offset)
+                for entry in range(mappings):
+                    at_map = table + special_offset + 4 + 5 * entry
+                    base = int.from_bytes(data[at_map : at_map + 3], "big")
+                    found[(base, selector)] = struct.unpack_from(">H", data, at_map + 3)[0]
+    return found
