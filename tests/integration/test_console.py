@@ -263,6 +263,8 @@ def test_an_ended_contract_s_button_and_certificate_carry_its_status(
     assert answer.status_code == 200
     text = "".join(p.extract_text() for p in PdfReader(BytesIO(answer.content)).pages)
     assert "【譲渡により終了】" in text and "2025年6月1日" in text
+    app_hosho.clock = lambda: datetime(2029, 4, 1, 10, 0, tzinfo=JST)  # the day after R2's last day of cover
+    assert "加入者証(PDF・「期間満了」と表示)をダウンロード" in client.get(f"/console/contracts/{world['R2']}").text
 
 
 def test_a_program_without_a_call_center_phone_gets_a_japanese_refusal_not_a_certificate(
