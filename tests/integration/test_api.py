@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from io import BytesIO
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy.orm.exc import StaleDataError
 
 from hosho.api.app import create_app
@@ -498,3 +502,68 @@ def test_a_concurrent_change_is_409_and_a_missing_font_a_500_naming_no_file(
 
     monkeypatch.setattr(contracts, "get", stale)
     assert_problem(api.get(f"/v1/contracts/{cid}"), 409, "conflict")
+
+
+def _pdf_text(response: Any) -> str:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    return "".join("".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages).split())
+
+
+def test_a_certificate_prints_the_call_center_the_postal_code_and_the_stored_name(api: Api) -> None:
+    name, address = "𠮷田 﨑子", "東京都葛飾区𠮷野町1-2 𡈽屋ビル"
+    subscriber = {"name": name, "phone": PHONE, "postal_code": "125-0062", "address": address}
+    cid = enrolled_and_paid(api, ipro(subscriber=subscriber), "2025-03-12")["id"]
+    text = _pdf_text(api.get(f"/v1/contracts/{cid}/certificate.pdf"))
+    assert "".join(name.split()) in text
+    assert "〒125-0062" + "".join(address.split()) in text
+    assert "06-1111-3333(架空の番号)" in text
+    assert "パナハヨイ" not in text and "解約済" not in text
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "mark"),
+    [
+        ("cancellation", {"date": "2024-06-01"}, "【解約済】2024年6月1日(土)に解約されました。"),
+        ("ownership-transfer", {"date": "2024-06-01"}, "【譲渡により終了】2024年6月1日(土)に本商品が譲渡された"),
+    ],
+)
+def test_an_ended_contract_s_certificate_says_so_on_its_face(
+    api: Api, action: str, body: dict[str, Any], mark: str
+) -> None:
+    cid = enrolled_and_paid(api, zest(), "2024-04-01")["id"]
+    assert api.post(f"/v1/contracts/{cid}/{action}", body).status_code == 200
+    text = _pdf_text(api.get(f"/v1/contracts/{cid}/certificate.pdf"))
+    assert mark in text
+    assert "修理のご依頼はお受けできません" in text
+
+
+def test_a_certificate_fetched_after_the_last_day_of_cover_is_marked_expired(api: Api, hosho: Hosho) -> None:
+    cid = enrolled_and_paid(api, zest(), "2024-04-01")["id"]  # cover ends 2029-03-31
+    assert "期間満了" not in _pdf_text(api.get(f"/v1/contracts/{cid}/certificate.pdf"))
+    hosho.clock = lambda: datetime(2029, 4, 1, 9, 0, tzinfo=UTC)
+    assert "【期間満了】2029年3月31日(土)をもって保証期間が満了しました。" in _pdf_text(
+        api.get(f"/v1/contracts/{cid}/certificate.pdf")
+    )
+
+
+@contextmanager
+def without_call_center_phone(hosho: Hosho, program: str) -> Iterator[None]:
+    """The catalog is shared by the session's tests: the phone comes back afterwards."""
+    versions = hosho.rules.catalog.program(program).versions
+    saved = [version.call_center for version in versions]
+    try:
+        for version, call_center in zip(versions, saved, strict=True):
+            object.__setattr__(version, "call_center", replace(call_center, phone=None))
+        yield
+    finally:
+        for version, call_center in zip(versions, saved, strict=True):
+            object.__setattr__(version, "call_center", call_center)
+
+
+def test_no_certificate_is_printed_for_a_program_without_a_call_center_phone(api: Api, hosho: Hosho) -> None:
+    cid = enrolled_and_paid(api, zest(), "2024-04-01")["id"]
+    with without_call_center_phone(hosho, "zest"):
+        problem = assert_problem(api.get(f"/v1/contracts/{cid}/certificate.pdf"), 409, "certificate_unavailable")
+        assert "call_center.phone" in problem["detail"]
+        assert api.get("/v1/programs/zest").status_code == 200

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime
+from io import BytesIO
 
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy import text
 
 from hosho.console import mount_console
@@ -247,6 +250,41 @@ def test_the_certificate_pdf_downloads_with_a_cookie(client: TestClient, world: 
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/pdf"
     assert answer.content.startswith(b"%PDF-")
+
+
+def test_an_ended_contract_s_button_and_certificate_carry_its_status(
+    client: TestClient, app_hosho: Hosho, world: dict[str, int]
+) -> None:
+    sign_in(client, "agent")
+    page = client.get(f"/console/contracts/{world['R1']}").text
+    assert "加入者証(PDF)をダウンロード" in page
+    contracts.transfer(app_hosho, ADMIN, world["R1"], on=date(2025, 6, 1))
+    page = client.get(f"/console/contracts/{world['R1']}").text
+    assert "加入者証(PDF・「譲渡により終了」と表示)をダウンロード" in page
+    answer = client.get(f"/console/contracts/{world['R1']}/certificate.pdf")
+    assert answer.status_code == 200
+    text = "".join(p.extract_text() for p in PdfReader(BytesIO(answer.content)).pages)
+    assert "【譲渡により終了】" in text and "2025年6月1日" in text
+    app_hosho.clock = lambda: datetime(2029, 4, 1, 10, 0, tzinfo=JST)  # the day after R2's last day of cover
+    assert "加入者証(PDF・「期間満了」と表示)をダウンロード" in client.get(f"/console/contracts/{world['R2']}").text
+
+
+def test_a_program_without_a_call_center_phone_gets_a_japanese_refusal_not_a_certificate(
+    client: TestClient, app_hosho: Hosho, world: dict[str, int]
+) -> None:
+    sign_in(client, "agent")
+    versions = app_hosho.rules.catalog.program("zest").versions
+    saved = [version.call_center for version in versions]
+    try:
+        for version, call_center in zip(versions, saved, strict=True):
+            object.__setattr__(version, "call_center", replace(call_center, phone=None))
+        answer = client.get(f"/console/contracts/{world['R1']}/certificate.pdf")
+    finally:
+        for version, call_center in zip(versions, saved, strict=True):
+            object.__setattr__(version, "call_center", call_center)
+    assert answer.status_code == 409
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "コールセンターの電話番号が設定されていないため、加入者証を作成できません" in answer.text
 
 
 def test_a_password_is_kept_only_as_an_argon2id_hash(app_hosho: Hosho) -> None:

@@ -103,3 +103,23 @@ def test_a_newer_version_applies_only_to_contracts_enrolled_from_its_date(progra
 
     assert str(program.version_on(date(2027, 3, 31)).plans["kaden-5y"].refund_rates[0]) == "3%"
     assert str(program.version_on(date(2027, 4, 1)).plans["kaden-5y"].refund_rates[0]) == "2.5%"
+
+
+def test_the_call_center_is_the_provider_s_setting_in_program_yaml_for_every_version(programs: Path) -> None:
+    meta = programs / "zest" / "program.yaml"
+    _replace(meta, "  phone: 03-1111-2222\n  fictitious: true\n", "  phone: 0120-123-456\n")
+    shutil.copytree(programs / "zest" / "2020-01-01", programs / "zest" / "2027-04-01")
+    _replace(meta, "  - 2020-01-01\n", "  - 2020-01-01\n  - 2027-04-01\n")
+    versions = load_catalog(programs).program("zest").versions
+    assert [(v.call_center.phone, v.call_center.fictitious) for v in versions] == [("0120-123-456", False)] * 2
+
+
+def test_a_call_center_phone_that_is_not_a_number_is_reported_with_its_line(programs: Path) -> None:
+    meta = programs / "ipro" / "program.yaml"
+    line = _replace(meta, "  phone: 06-1111-3333\n", "  phone: パナハヨイ\n")
+    assert any(f"{meta}:{line}" in p and "phone" in p for p in _problems(programs)), _problems(programs)
+
+
+def test_a_program_may_load_without_a_call_center_phone(programs: Path) -> None:
+    _replace(programs / "ipro" / "program.yaml", "  phone: 06-1111-3333\n", "")
+    assert load_catalog(programs).program("ipro").versions[0].call_center.phone is None

@@ -136,7 +136,11 @@ def pay(contract_id: ContractId, body: DateIn, hosho: HoshoDep, actor: CurrentAc
     "/contracts/{contract_id}/certificate.pdf",
     response_class=Response,
     summary="The certificate (加入者証) as PDF",
-    description="A4, in Japanese, with the key clauses of the terms. 409 `not_paid` before the fee is received.",
+    description="A4, in Japanese, with the key clauses of the terms whole. A contract no longer in force gets its "
+    "certificate marked on every page with its status and date (解約済, 譲渡により終了, 代替品提供により終了, "
+    "期間満了). "
+    "409 `not_paid` before the fee is received; 409 `certificate_unavailable` when the program's call center has "
+    "no phone number set.",
     responses={
         **responses(404, 409),
         200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
@@ -144,7 +148,7 @@ def pay(contract_id: ContractId, body: DateIn, hosho: HoshoDep, actor: CurrentAc
 )
 def certificate_pdf(contract_id: ContractId, hosho: HoshoDep, actor: CurrentActor) -> Response:
     row, contract = contracts.certificate_row(hosho, actor, contract_id)
-    data = certificate_data(row, contract)
+    data = certificate_data(row, contract, today=hosho.today())
     return Response(
         render_certificate(data),
         media_type="application/pdf",

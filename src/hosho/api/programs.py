@@ -134,7 +134,8 @@ def _version(version: ProgramVersion, vocabulary: Vocabulary) -> dict[str, Any]:
             "change_fields": sorted(version.changes.fields),
             "call_center": {
                 "name": version.call_center.name,
-                "phone": version.call_center.phone,
+                # CallCenterOut.phone is a str: "" until the schema says "not set" (certificates are refused then).
+                "phone": version.call_center.phone or "",
                 "hours": version.call_center.hours,
             },
             "causes": [

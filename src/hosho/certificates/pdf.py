@@ -1,19 +1,16 @@
-"""The 加入者証 (certificate) as an A4 PDF in Japanese, with an embedded Japanese TrueType font.
+"""The 加入者証 (certificate) as an A4 PDF in Japanese, with embedded Japanese TrueType fonts (fonts.py).
 
-The font is IPAexGothic from Debian's fonts-ipaexfont-gothic (scripts/setup installs it); HOSHO_CERT_FONT points
-elsewhere. Without a font holding Japanese glyphs rendering stops with CertificateFontError: a certificate in a
-Latin-only font would print as empty boxes (tofu).
+Without a font holding Japanese glyphs rendering stops with CertificateFontError: a certificate in a Latin-only font
+would print as empty boxes (tofu). A contract no longer in force gets its certificate all the same, marked on every
+page with why and since when (解約済, 譲渡により終了, …): the subscriber may need it to show what was covered.
 """
 
 from __future__ import annotations
 
-import os
-import zlib
+import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors  # type: ignore[import-untyped]
@@ -21,8 +18,6 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT  # type: ignore[import-untyp
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
 from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
-from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-from reportlab.pdfbase.ttfonts import TTFError, TTFont  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 from reportlab.platypus import (  # type: ignore[import-untyped]
     KeepTogether,
@@ -34,12 +29,18 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
 )
 from reportlab.platypus.flowables import Flowable  # type: ignore[import-untyped]
 
+from hosho.certificates.fonts import (
+    FONT_ENV,
+    FONT_PACKAGE,
+    MISSING_GLYPH,
+    CertificateFontError,
+    FontChain,
+    font_chain,
+)
 from hosho.presentation.formats import day, yen
 from hosho.presentation.words import SERVICE_MODES
 
-FONT_ENV = "HOSHO_CERT_FONT"
-DEFAULT_FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
-FONT_PACKAGE = "fonts-ipaexfont-gothic"
+__all__ = ["FONT_ENV", "FONT_PACKAGE", "CertificateFontError"]
 
 # A maintenance pack (保守パック) is sold by how the technician serves: on site or by send-back. Any other mode
 # (メーカー保証に準ずる, …) follows the maker's warranty, which is what an extended warranty (延長保証) does.
@@ -57,9 +58,22 @@ SHADE_COLOR = colors.HexColor("#eef1f5")
 FAKE_BOLD_STROKE = 0.35
 FOOTER_SIZE = 8
 
+MARK_COLOR = colors.HexColor("#b3261e")
+MARK_SHADE = colors.HexColor("#fdecea")
+WATERMARK_COLOR = colors.Color(0.70, 0.15, 0.12, alpha=0.12)
+FICTITIOUS = "(架空の番号)"
 
-class CertificateFontError(RuntimeError):
-    """No usable Japanese font: the message names the package to install and the variable to set."""
+# A contract no longer in force: the mark on every page and what the banner says, by status.
+ENDED_MARKS = {
+    "cancelled": ("解約済", "{on}に解約されました。"),
+    "transferred": ("譲渡により終了", "{on}に本商品が譲渡されたため、保証は終了しました。"),
+    "ended": ("代替品提供により終了", "{on}に代替品の提供をもって修理に代えたため、保証は終了しました。"),
+    "expired": ("期間満了", "{on}をもって保証期間が満了しました。"),
+}
+ENDED_NOTE = "この加入者証による保証はすでに終了しており、修理のご依頼はお受けできません。"
+
+# A clause whose text is a table flattened to sentences, one row each: 「区分: a / b / c。家電5年保証: 3% / …」.
+_TABLE_ROW = re.compile(r"^(?P<head>[^:。]+): (?P<cells>.+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +81,17 @@ class Product:
     kind: str  # Japanese, e.g. カメラ / レコーダー / 商品
     model: str
     serial: str
+
+
+@dataclass(frozen=True, slots=True)
+class PrintedClause:
+    """A clause of the terms as printed: a key clause at level 0, each of its items below it at level 1, 2, …"""
+
+    label: str
+    title: str | None
+    text: str
+    level: int = 0
+    parent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +105,7 @@ class CertificateData:
     service_mode_ja: str  # e.g. オンサイト / センドバック / メーカー保証に準ずる
     subscriber_name: str
     subscriber_kana: str | None
+    postal_code: str | None
     address: str | None
     phone: str | None
     products: tuple[Product, ...]
@@ -93,51 +119,44 @@ class CertificateData:
     call_center_phone: str
     call_center_hours: str
     consumable_note: str | None  # e.g. 2027年4月1日(木)前後に1回
-    key_clauses: tuple[tuple[str, str], ...]  # (label, Japanese text)
+    key_clauses: tuple[PrintedClause, ...]
+    call_center_fictitious: bool = False  # demo data: the number is printed with 「(架空の番号)」
+    status: str = "active"  # a key of ENDED_MARKS prints the mark
+    ended_on: date | None = None  # the day it stopped being in force (for expired: the last day of cover)
 
 
 def certificate_title(service_mode_ja: str) -> str:
     return TITLE_MAINTENANCE_PACK if service_mode_ja in MAINTENANCE_PACK_MODES else TITLE_EXTENDED_WARRANTY
 
 
-def find_font() -> Path:
-    """The font file to embed: HOSHO_CERT_FONT if set, else Debian's IPAexGothic."""
-    configured = os.environ.get(FONT_ENV)
-    path = Path(configured) if configured else DEFAULT_FONT
-    if not path.is_file():
-        origin = f"{FONT_ENV}={configured}" if configured else "the default path"
-        raise CertificateFontError(
-            f"No Japanese font for the certificate at {path} ({origin}). Install the Debian package "
-            f"{FONT_PACKAGE} (scripts/setup does so when run as root: apt-get install {FONT_PACKAGE}) "
-            f"or set {FONT_ENV} to a TrueType font with Japanese glyphs."
-        )
-    return path
+def ended_mark(data: CertificateData) -> tuple[str, str] | None:
+    """(mark, sentence) for a contract no longer in force, else None."""
+    found = ENDED_MARKS.get(data.status)
+    if found is None:
+        return None
+    mark, sentence = found
+    return mark, sentence.format(on=day(data.ended_on)) if data.ended_on is not None else ""
 
 
-@cache
-def _register_font(path: Path) -> str:
-    """Register the font with reportlab once per file; returns the name paragraphs use."""
-    try:
-        # The name is reportlab's key only (the PDF names the font by its own PostScript name); the path's CRC
-        # keeps two files of the same stem apart.
-        font = TTFont(f"HoshoCert-{path.stem}-{zlib.crc32(str(path).encode()):08x}", str(path))
-    except (TTFError, OSError) as error:
-        raise CertificateFontError(
-            f"{path} cannot be embedded ({error}); use IPAexGothic from {FONT_PACKAGE} or another TrueType font"
-        ) from error
-    if ord("保") not in font.face.charToGlyph:
-        raise CertificateFontError(
-            f"{path} has no Japanese glyphs; install {FONT_PACKAGE} or set {FONT_ENV} to a Japanese TrueType font"
-        )
-    pdfmetrics.registerFont(font)
-    return str(font.fontName)
+def table_rows(text: str) -> tuple[tuple[str, ...], ...] | None:
+    """The rows of a table flattened into text (「見出し: a / b。…」), or None when text is not one."""
+    rows = []
+    for sentence in filter(None, (part.strip() for part in text.split("。"))):
+        match = _TABLE_ROW.match(sentence)
+        if match is None:
+            return None
+        rows.append((match["head"], *(cell.strip() for cell in match["cells"].split(" / "))))
+    if len(rows) < 2 or len({len(row) for row in rows}) != 1 or len(rows[0]) < 3:
+        return None
+    return tuple(rows)
 
 
 def render_certificate(data: CertificateData) -> bytes:
     """The certificate as PDF bytes; the same data gives the same bytes."""
-    font = _register_font(find_font())
-    styles = _Styles(font)
+    fonts = font_chain()
+    styles = _Styles(fonts)
     title = certificate_title(data.service_mode_ja)
+    mark = ended_mark(data)
     buffer = BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -146,28 +165,32 @@ def render_certificate(data: CertificateData) -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN + 8 * mm,
-        title=f"{title} {data.certificate_number}",
+        title=f"{title} {data.certificate_number}" + (f" ({mark[0]})" if mark else ""),
         author=data.provider,
         subject=data.program_name,
         creator="Hosho",
-        initialFontName=font,  # else every page names Helvetica, a font without Japanese glyphs
+        initialFontName=fonts.main,  # else every page names Helvetica, a font without Japanese glyphs
         invariant=1,
     )
 
-    def footer(canvas: Any, _doc: Any) -> None:
-        _draw_footer(canvas, font, title, data.certificate_number)
+    def decorate(canvas: Any, _doc: Any) -> None:
+        if mark:
+            _draw_watermark(canvas, fonts.main, mark[0])
+        _draw_footer(canvas, fonts.main, title, data.certificate_number, mark[0] if mark else None)
 
     doc.build(
         _story(data, title, styles, doc.width - 2 * FRAME_PADDING),
-        onFirstPage=footer,
-        onLaterPages=footer,
-        canvasmaker=_canvas_with_page_numbers(font),
+        onFirstPage=decorate,
+        onLaterPages=decorate,
+        canvasmaker=_canvas_with_page_numbers(fonts.main),
     )
     return buffer.getvalue()
 
 
 class _Styles:
-    def __init__(self, font: str) -> None:
+    def __init__(self, fonts: FontChain) -> None:
+        self.fonts = fonts
+        font = fonts.main
         base = ParagraphStyle("body", fontName=font, fontSize=BODY_SIZE, leading=BODY_SIZE * 1.45, wordWrap="CJK")
         self.body = base
         self.small = ParagraphStyle("small", base, fontSize=8, leading=12)
@@ -176,8 +199,18 @@ class _Styles:
         self.heading = ParagraphStyle(
             "heading", base, fontSize=11, leading=16, spaceBefore=8, spaceAfter=3, keepWithNext=1
         )
+        self.mark = ParagraphStyle("mark", base, fontSize=16, leading=22, textColor=MARK_COLOR)
+        self.mark_text = ParagraphStyle("mark_text", base, textColor=MARK_COLOR)
         self.clause_label = ParagraphStyle("clause_label", base, spaceBefore=6, keepWithNext=1)
         self.clause_text = ParagraphStyle("clause_text", base, leftIndent=4 * mm)
+
+    def item(self, level: int) -> ParagraphStyle:
+        """An item of a clause: indented by its depth, its marker ((1), ①) hanging in the margin."""
+        indent = 4 * mm + level * 5 * mm
+        return ParagraphStyle(f"item{level}", self.body, leftIndent=indent, firstLineIndent=-5 * mm)
+
+    def text(self, value: str) -> str:
+        return self.fonts.markup(value)
 
 
 class _BoldishParagraph(Paragraph):  # type: ignore[misc]
@@ -195,27 +228,63 @@ class _BoldishParagraph(Paragraph):  # type: ignore[misc]
 
 def _story(data: CertificateData, title: str, styles: _Styles, width: float) -> list[Flowable]:
     story: list[Flowable] = [
-        _BoldishParagraph(_escape(title), styles.title),
-        Paragraph(f"加入者証番号 {_escape(data.certificate_number)}", styles.meta),
+        _BoldishParagraph(styles.text(title), styles.title),
+        Paragraph(f"加入者証番号 {styles.text(data.certificate_number)}", styles.meta),
         Paragraph(f"発行日 {day(data.issued_on)}", styles.meta),
         Spacer(1, 4 * mm),
     ]
+    mark = ended_mark(data)
+    if mark is not None:
+        story += _ended_banner(mark, styles, width)
     story += _section("ご契約内容", _contract_rows(data), styles, width)
     story += _section("加入者", _subscriber_rows(data), styles, width)
+    if any(styles.fonts.missing(value) for value in _data_texts(data)):
+        story.append(
+            Paragraph(
+                f"※{MISSING_GLYPH}は、この加入者証の書体にない文字を示します。ご登録の内容はそのまま保存されています。",
+                styles.small,
+            )
+        )
     story += _products(data, styles, width)
     story += _section("保証期間・金額", _coverage_rows(data), styles, width)
+    phone = data.call_center_phone + (FICTITIOUS if data.call_center_fictitious else "")
     story += _section(
         "修理のご依頼・お問い合わせ",
-        [("窓口", data.call_center_name), ("電話番号", data.call_center_phone), ("受付時間", data.call_center_hours)],
+        [("窓口", data.call_center_name), ("電話番号", phone), ("受付時間", data.call_center_hours)],
         styles,
         width,
     )
     if data.key_clauses:
-        story.append(_BoldishParagraph("主な約款", styles.heading))
-        for label, text in data.key_clauses:
-            story.append(_BoldishParagraph(_escape(label), styles.clause_label))
-            story.append(Paragraph(_escape(text), styles.clause_text))
+        story += _clauses(data, styles, width)
     return story
+
+
+def _ended_banner(mark: tuple[str, str], styles: _Styles, width: float) -> list[Flowable]:
+    word, sentence = mark
+    cell = [
+        _BoldishParagraph(styles.text(f"【{word}】"), styles.mark),
+        Paragraph(styles.text(sentence + ENDED_NOTE), styles.mark_text),
+    ]
+    table = Table([[cell]], colWidths=[width])
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.5, MARK_COLOR),
+                ("BACKGROUND", (0, 0), (-1, -1), MARK_SHADE),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+            ]
+        )
+    )
+    return [table, Spacer(1, 2 * mm)]
+
+
+def _data_texts(data: CertificateData) -> list[str]:
+    """The stored values the certificate prints (names, address, products): where a missing glyph may come from."""
+    values = [data.subscriber_name, data.subscriber_kana, data.address, data.phone]
+    values += [value for product in data.products for value in (product.model, product.serial)]
+    return [value for value in values if value]
 
 
 def _contract_rows(data: CertificateData) -> list[tuple[str, str]]:
@@ -232,8 +301,9 @@ def _subscriber_rows(data: CertificateData) -> list[tuple[str, str]]:
     rows = [("氏名", data.subscriber_name)]
     if data.subscriber_kana:
         rows.append(("フリガナ", data.subscriber_kana))
-    if data.address:
-        rows.append(("住所", data.address))
+    if data.address or data.postal_code:
+        postal = f"〒{data.postal_code}" if data.postal_code else ""
+        rows.append(("住所", " ".join(part for part in (postal, data.address or "") if part)))
     if data.phone:
         rows.append(("電話番号", data.phone))
     return rows
@@ -255,19 +325,77 @@ def _coverage_rows(data: CertificateData) -> list[tuple[str, str]]:
     return rows
 
 
+def _clauses(data: CertificateData, styles: _Styles, width: float) -> list[Flowable]:
+    """主な約款: each key clause whole, with its items and tables, then where the full terms are."""
+    story: list[Flowable] = [_BoldishParagraph("主な約款", styles.heading)]
+    for clause in data.key_clauses:
+        rows = table_rows(clause.text)
+        if clause.level == 0:
+            heading = clause.label + (f" {clause.title}" if clause.title and clause.title != clause.label else "")
+            story.append(_BoldishParagraph(styles.text(heading), styles.clause_label))
+            story.append(_clause_body(clause.text, rows, styles.clause_text, styles, width))
+            continue
+        marker = _item_marker(clause)
+        style = styles.item(clause.level)
+        if rows is None:
+            # A note's text may begin with its own mark (第9条第1項※: 「※ 返金額は…」).
+            line = clause.text if clause.text.startswith(marker) else f"{marker} {clause.text}"
+            story.append(Paragraph(styles.text(line), style))
+        else:
+            caption = marker if not clause.title or clause.title in marker else f"{marker} {clause.title}"
+            story.append(Paragraph(styles.text(caption), style))
+            story.append(_clause_body(clause.text, rows, style, styles, width))
+    story.append(Spacer(1, 2 * mm))
+    story.append(
+        Paragraph(
+            styles.text(
+                f"ここに掲げたのは約款の主な条項です。約款の全文({data.program_name}、版 {data.terms_version})は、"
+                "上記の窓口でご案内しています。"
+            ),
+            styles.small,
+        )
+    )
+    return story
+
+
+def _item_marker(clause: PrintedClause) -> str:
+    """第6条(14)① under 第6条(14) is ①; an item named otherwise keeps its whole label."""
+    if clause.parent and clause.label.startswith(clause.parent) and clause.label != clause.parent:
+        return clause.label.removeprefix(clause.parent)
+    return clause.label
+
+
+def _clause_body(
+    text: str, rows: tuple[tuple[str, ...], ...] | None, style: ParagraphStyle, styles: _Styles, width: float
+) -> Flowable:
+    if rows is None:
+        return Paragraph(styles.text(text), style)
+    cells = [[Paragraph(styles.text(value), styles.small) for value in row] for row in rows]
+    indent = style.leftIndent - min(style.firstLineIndent, 0)
+    available = width - indent
+    head = min(36 * mm, available / 3)
+    rest = (available - head) / (len(rows[0]) - 1)
+    table = Table(cells, colWidths=[head] + [rest] * (len(rows[0]) - 1), hAlign="RIGHT")
+    table.setStyle(
+        _table_style(styles, ("BACKGROUND", (0, 0), (-1, 0), SHADE_COLOR), ("BACKGROUND", (0, 0), (0, -1), SHADE_COLOR))
+    )
+    return table
+
+
 def _section(heading: str, rows: list[tuple[str, str]], styles: _Styles, width: float) -> list[Flowable]:
     cells = [
-        [_BoldishParagraph(_escape(key), styles.body), Paragraph(_escape(value), styles.body)] for key, value in rows
+        [_BoldishParagraph(styles.text(key), styles.body), Paragraph(styles.text(value), styles.body)]
+        for key, value in rows
     ]
     table = Table(cells, colWidths=[LABEL_COLUMN, width - LABEL_COLUMN])
     table.setStyle(_table_style(styles, ("BACKGROUND", (0, 0), (0, -1), SHADE_COLOR)))
-    return [KeepTogether([_BoldishParagraph(_escape(heading), styles.heading), table])]
+    return [KeepTogether([_BoldishParagraph(styles.text(heading), styles.heading), table])]
 
 
 def _products(data: CertificateData, styles: _Styles, width: float) -> list[Flowable]:
     header = [_BoldishParagraph(text, styles.body) for text in ("No.", "品目", "型番", "製造番号")]
     rows = [
-        [Paragraph(str(n), styles.body), *(Paragraph(_escape(v), styles.body) for v in (p.kind, p.model, p.serial))]
+        [Paragraph(str(n), styles.body), *(Paragraph(styles.text(v), styles.body) for v in (p.kind, p.model, p.serial))]
         for n, p in enumerate(data.products, start=1)
     ]
     number_column = 12 * mm
@@ -277,12 +405,12 @@ def _products(data: CertificateData, styles: _Styles, width: float) -> list[Flow
     return [_BoldishParagraph("対象商品", styles.heading), table]
 
 
-def _table_style(styles: _Styles, shade: tuple[Any, ...]) -> TableStyle:
+def _table_style(styles: _Styles, *shades: tuple[Any, ...]) -> TableStyle:
     return TableStyle(
         [
             # Cells hold paragraphs, but a table still sets its own font (Helvetica unless told) on every cell.
             ("FONTNAME", (0, 0), (-1, -1), styles.body.fontName),
-            shade,
+            *shades,
             ("GRID", (0, 0), (-1, -1), 0.5, RULE_COLOR),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("TOPPADDING", (0, 0), (-1, -1), 2),
@@ -291,7 +419,19 @@ def _table_style(styles: _Styles, shade: tuple[Any, ...]) -> TableStyle:
     )
 
 
-def _draw_footer(canvas: Any, font: str, title: str, certificate_number: str) -> None:
+def _draw_watermark(canvas: Any, font: str, word: str) -> None:
+    """The status across the page, faint, so that no page of an ended contract's certificate looks valid."""
+    width, height = A4
+    canvas.saveState()
+    canvas.setFillColor(WATERMARK_COLOR)
+    canvas.setFont(font, 72)
+    canvas.translate(width / 2, height / 2)
+    canvas.rotate(35)
+    canvas.drawCentredString(0, -24, word)
+    canvas.restoreState()
+
+
+def _draw_footer(canvas: Any, font: str, title: str, certificate_number: str, mark: str | None) -> None:
     width, _height = A4
     left, right = MARGIN + FRAME_PADDING, width - MARGIN - FRAME_PADDING
     canvas.saveState()
@@ -300,6 +440,9 @@ def _draw_footer(canvas: Any, font: str, title: str, certificate_number: str) ->
     canvas.line(left, MARGIN + 4 * mm, right, MARGIN + 4 * mm)
     canvas.setFont(font, FOOTER_SIZE)
     canvas.drawString(left, MARGIN, f"{title}  加入者証番号 {certificate_number}")
+    if mark:
+        canvas.setFillColor(MARK_COLOR)
+        canvas.drawCentredString(width / 2, MARGIN, f"【{mark}】")
     # "n / N ページ" needs the page count, known only at the end: each page shows a form that save() fills in.
     canvas.translate(right, MARGIN)
     canvas.doForm(_page_form(canvas.getPageNumber()))
@@ -324,8 +467,3 @@ def _canvas_with_page_numbers(font: str) -> type[Canvas]:
             super().save()
 
     return _PageNumberCanvas
-
-
-def _escape(text: str) -> str:
-    """Paragraph reads a little XML: data must not be taken for markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

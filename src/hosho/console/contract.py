@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from hosho.certificates.data import certificate_data
-from hosho.certificates.pdf import CertificateFontError, render_certificate
+from hosho.certificates.pdf import ENDED_MARKS, CertificateFontError, render_certificate
 from hosho.console.app import SignedIn
 from hosho.domain.program import ProgramVersion
 from hosho.presentation import formats, words
@@ -106,6 +106,8 @@ def routes(router: APIRouter) -> None:
         catalog = op.hosho.rules.catalog
         terms = terms_of(catalog, view)
         trail = contracts.audit_trail(op.hosho, op.actor, contract_id)
+        today = op.hosho.today()
+        status = "expired" if view["status"] == "active" and view["coverage_end"] < today else view["status"]
         return op.render(
             request,
             "contract.html",
@@ -113,7 +115,9 @@ def routes(router: APIRouter) -> None:
                 "c": view,
                 "terms": terms,
                 "causes": catalog.vocabulary.causes,
-                "timeline": timeline(view, op.hosho.today()),
+                "timeline": timeline(view, today),
+                # The certificate of a contract no longer in force carries this mark (certificates/pdf.py).
+                "ended_mark": ENDED_MARKS[status][0] if status in ENDED_MARKS else None,
                 "history": history(trail),
                 "consumable_notice": terms.consumables.notice if terms.consumables else None,
                 "can_intake": op.may(INTAKE),
@@ -125,7 +129,7 @@ def routes(router: APIRouter) -> None:
     @router.get("/contracts/{contract_id}/certificate.pdf", name="console.certificate")
     def certificate(op: SignedIn, contract_id: int) -> Response:
         row, contract = contracts.certificate_row(op.hosho, op.actor, contract_id)
-        data = certificate_data(row, contract)
+        data = certificate_data(row, contract, today=op.hosho.today())
         try:
             pdf = render_certificate(data)
         except CertificateFontError as error:

@@ -171,9 +171,12 @@ class ChangeRule:
 
 @dataclass(frozen=True, slots=True)
 class CallCenter:
+    """The provider's call center as the 加入者証 prints it; without a phone number no certificate is printed."""
+
     name: str
-    phone: str
+    phone: str | None
     hours: str
+    fictitious: bool = False  # a demo number, printed with 「(架空の番号)」
 
 
 @dataclass(frozen=True, slots=True)

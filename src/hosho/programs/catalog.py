@@ -395,6 +395,8 @@ def _build(
             maker_replacement_clauses=_labels(rules.changes.maker_replacement_clauses),
             unreported_replacement_clauses=_labels(rules.changes.unreported_replacement_clauses),
         ),
-        call_center=CallCenter(rules.call_center.name, rules.call_center.phone, rules.call_center.hours),
+        call_center=CallCenter(
+            meta.call_center.name, meta.call_center.phone, meta.call_center.hours, meta.call_center.fictitious
+        ),
         certificate_clauses=_labels(rules.certificate.key_clauses),
     )

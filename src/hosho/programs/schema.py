@@ -40,11 +40,22 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class CallCenterIn(Strict):
+    """The provider's call center, printed on the 加入者証: a setting the provider edits, not part of the terms."""
+
+    name: Text
+    # A number in Japan, written with hyphens (0120-123-456, 03-1234-5678); unset, no certificate is printed.
+    phone: Annotated[str, Field(pattern=r"^0\d{1,4}-\d{1,4}-\d{3,4}$")] | None = None
+    hours: Text
+    fictitious: bool = False  # demo data: the certificate prints 「(架空の番号)」 after it
+
+
 class ProgramFile(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
     name: Text
     provider: Text
     source: Text
+    call_center: CallCenterIn
     versions: Annotated[list[IsoDate], Field(min_length=1)]
 
 
@@ -65,12 +76,6 @@ class ClauseIn(Strict):
 
 class TermsFile(Strict):
     clauses: Annotated[list[ClauseIn], Field(min_length=1)]
-
-
-class CallCenterIn(Strict):
-    name: Text
-    phone: Text
-    hours: Text
 
 
 class PlanIn(Strict):
@@ -194,7 +199,6 @@ class CertificateIn(Strict):
 
 
 class RulesFile(Strict):
-    call_center: CallCenterIn
     certificate: CertificateIn
     plans: Annotated[list[PlanIn], Field(min_length=1)]
     coverage: CoverageIn
