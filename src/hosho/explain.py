@@ -101,7 +101,7 @@ def _step(
         out += _repair(answer, result.payload, calendar, catalog, terms)
         out += _clauses(answer.clauses, terms, contract, mode)
     elif isinstance(answer, ArrivalAnswer):
-        out += _deadline("修理完了・発送の目安", answer.deadline, calendar)
+        out += _deadline("修理完了・発送の目安", answer.deadline)
         out += _clauses(answer.clauses, terms, contract, mode)
     elif isinstance(answer, EstimateAnswer):
         amount = f"{answer.amount:,}円" if answer.amount is not None else "修理不能"
@@ -145,17 +145,16 @@ def _repair(
         opens = moment(reception.received_at)
         out.append(f"  受付日: {day(reception.received_on)}(受付時間外のため次の受付開始 {opens} に受付{note})")
     if decision.deadline is not None:
-        out += _deadline("訪問期限", decision.deadline, calendar)
+        out += _deadline("訪問期限", decision.deadline)
     out += _costs(decision.costs, catalog)
     return out
 
 
-def _deadline(title: str, deadline: Deadline, calendar: BusinessCalendar | None) -> list[str]:
+def _deadline(title: str, deadline: Deadline) -> list[str]:
+    """The deadline as the domain derived it, with the days it passed over (nothing asks the calendar again)."""
     line = f"  {title}: {day(deadline.due)}({day(deadline.clock_start)}の{deadline.business_days}営業日後"
-    if calendar is not None:
-        skipped = calendar.skipped_between(deadline.clock_start, deadline.due)
-        if skipped:
-            line += "。除外: " + "、".join(f"{d.month}/{d.day} {why}" for d, why in skipped)
+    if deadline.skipped:
+        line += "。除外: " + "、".join(f"{d.month}/{d.day} {why}" for d, why in deadline.skipped)
     return [line + ")。目安であり、修理完了を約束するものではありません。"]
 
 

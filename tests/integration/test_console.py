@@ -17,6 +17,7 @@ from hosho.console.security import COOKIE
 from hosho.domain.calendar import JST
 from hosho.engine import Engine
 from hosho.service import consumables, contracts, keys, users
+from hosho.service.commands import Enrol, EquipmentItem, Pay, Site, Subscriber
 from hosho.service.consumables import purchase_window
 from hosho.service.context import Actor, Hosho, Role, ServiceError, create_hosho
 
@@ -51,19 +52,19 @@ def world(app_hosho: Hosho, fast_hashing: None) -> dict[str, int]:
         created, _ = contracts.enroll(
             app_hosho,
             ADMIN,
-            contracts.EnrollmentInput(
+            Enrol(
                 program="zest",
                 plan="kaden-5y",
                 purchase_date=date(2024, 4, 1),
                 purchase_price=100_000,
                 warranty_fee=5_000,
-                subscriber=contracts.SubscriberInput(name=name, phone=phone),
-                equipment=(contracts.EquipmentInput("other", "NA-VX1", f"SN-{code}"),),
+                subscriber=Subscriber(name=name, phone=phone),
+                equipment=(EquipmentItem(kind="other", model="NA-VX1", serial=f"SN-{code}"),),
                 retailer=code,
             ),
         )
-        contracts.pay_fee(app_hosho, ADMIN, created["id"], on=date(2024, 4, 1))
-        ids[code] = created["id"]
+        contracts.pay_fee(app_hosho, ADMIN, created.id, Pay(date=date(2024, 4, 1)))
+        ids[code] = created.id
     for role in ("admin", "agent", "technician"):
         users.create_user(app_hosho, role, PASSWORD, role, f"{role}さん")
     users.create_user(app_hosho, "shop1", PASSWORD, "retailer", "量販店1の担当", retailer="R1")
@@ -265,10 +266,10 @@ def test_users_refuse_weak_input_and_fold_the_width_of_names(app_hosho: Hosho, w
     ):
         with pytest.raises(ServiceError) as refused:
             users.create_user(app_hosho, display_name="x", **bad)  # type: ignore[arg-type]
-        assert refused.value.status == 422, bad
+        assert refused.value.code == "invalid_request", bad
     with pytest.raises(ServiceError) as duplicate:
         users.create_user(app_hosho, "agent", PASSWORD, "agent", "二人目")
-    assert duplicate.value.status == 409
+    assert duplicate.value.code == "conflict"
     user = users.authenticate_user(app_hosho, "ａｇｅｎｔ", PASSWORD)  # full-width name folds to the same user
     assert user is not None and user.actor == Actor("user:agent", Role.AGENT, None)
 
@@ -288,21 +289,21 @@ def test_consumable_replacements_due_are_those_of_plans_that_include_one(app_hos
         created, _ = contracts.enroll(
             app_hosho,
             ADMIN,
-            contracts.EnrollmentInput(
+            Enrol(
                 program="ipro",
                 plan=plan,
                 purchase_date=bought,
                 operation_start_date=bought,
-                subscriber=contracts.SubscriberInput(name="田中 一郎", phone="03-1234-5678"),
-                site_postal_code="1000001",
+                subscriber=Subscriber(name="田中 一郎", phone="03-1234-5678"),
+                site=Site(postal_code="1000001"),
                 equipment=(
-                    contracts.EquipmentInput("camera", "WV-X1", f"CAM-{plan}-{bought}"),
-                    contracts.EquipmentInput("recorder", "WJ-NX1", f"REC-{plan}-{bought}"),
+                    EquipmentItem(kind="camera", model="WV-X1", serial=f"CAM-{plan}-{bought}"),
+                    EquipmentItem(kind="recorder", model="WJ-NX1", serial=f"REC-{plan}-{bought}"),
                 ),
                 retailer="R1",
             ),
         )
-        contracts.pay_fee(app_hosho, ADMIN, created["id"], on=bought)
+        contracts.pay_fee(app_hosho, ADMIN, created.id, Pay(date=bought))
     due = consumables.due_for_replacement(app_hosho, ADMIN, months=3)
     assert [(item["plan"], item["around"], item["days_until"]) for item in due["items"]] == [
         ("onsite-5y", date(2026, 3, 1), 19)

@@ -18,6 +18,7 @@ from hosho.service import contracts
 from hosho.service.cases import INTAKE, REPAIR_DESK
 from hosho.service.context import ServiceError
 from hosho.service.refunds import CANCELLERS
+from hosho.service.results import AuditEntry, ContractView
 from hosho.service.views import certificate_display
 
 # The timeline is drawn in a 1000-wide SVG box; these are its left and right edges for dates.
@@ -25,15 +26,15 @@ LEFT, RIGHT = 30, 970
 AUDITED = {"status": "状態", "paid_on": "支払日", "certificate_number": "加入者証番号", "ended_on": "終了日"}
 
 
-def terms_of(catalog: Catalog, view: dict[str, Any]) -> ProgramVersion:
-    program = catalog.program(view["program"])
-    return next(v for v in program.versions if v.version == view["terms_version"])
+def terms_of(catalog: Catalog, view: ContractView) -> ProgramVersion:
+    program = catalog.program(view.program)
+    return next(v for v in program.versions if v.version == view.terms_version)
 
 
-def timeline(view: dict[str, Any], today: date) -> dict[str, Any]:
+def timeline(view: ContractView, today: date) -> dict[str, Any]:
     """Where the maker warranty, the coverage, today and the consumable replacement fall, on one scale."""
-    start: date = view["purchase_date"]
-    end: date = view["coverage_end"]
+    start: date = view.purchase_date
+    end: date = view.coverage_end
     span = max((end - start).days, 1)
 
     def x(d: date) -> float:
@@ -44,11 +45,11 @@ def timeline(view: dict[str, Any], today: date) -> dict[str, Any]:
         left = x(first)
         return {"label": label, "css": css, "from": first, "to": last, "x": left, "width": max(x(last) - left, 2)}
 
-    maker_end: date | None = view["manufacturer_warranty_end"]
+    maker_end: date | None = view.manufacturer_warranty_end
     bars = [bar("メーカー保証", "maker", start, maker_end)] if maker_end is not None else []
-    bars.append(bar("保証期間", "coverage", view["coverage_start"], end))
+    bars.append(bar("保証期間", "coverage", view.coverage_start, end))
     markers = [{"label": "本日", "css": "today", "on": today, "x": x(today), "outside": not start <= today <= end}]
-    around = view["consumable_replacement"]["around"]
+    around = view.consumable_replacement.around
     if around is not None:
         markers.append({"label": "消耗部品の交換", "css": "consumable", "on": around, "x": x(around), "outside": False})
     years = []
@@ -62,11 +63,11 @@ def timeline(view: dict[str, Any], today: date) -> dict[str, Any]:
     return {"bars": bars, "markers": markers, "years": years, "start": start, "end": end}
 
 
-def history(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def history(entries: list[AuditEntry]) -> list[dict[str, Any]]:
     """The audit trail as the agent reads it: when, who, what, and what changed."""
     rows = []
     for entry in reversed(entries):
-        before, after = entry["before"] or {}, entry["after"] or {}
+        before, after = entry.before or {}, entry.after or {}
         changes = []
         for key, label in AUDITED.items():
             old, new = before.get(key), after.get(key)
@@ -75,13 +76,13 @@ def history(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 changes.append(f"{label}: {old} → {new}" if old else f"{label}: {new}")
         if after.get("refund") is not None and before.get("refund") != after.get("refund"):
             changes.append(f"返金額: {after['refund']:,}円")
-        actor = str(entry["actor"])
+        actor = entry.actor
         who = actor.removeprefix("user:") if actor.startswith("user:") else actor.replace("key:", "APIキー ")
         rows.append(
             {
-                "at": entry["at"],
+                "at": entry.at,
                 "who": "システム" if actor == "system" else who,
-                "action": words.ACTIONS.get(entry["action"], entry["action"]),
+                "action": words.ACTIONS.get(entry.action, entry.action),
                 "changes": changes,
             }
         )
@@ -130,7 +131,7 @@ def routes(router: APIRouter) -> None:
         try:
             pdf = render_certificate(data)
         except CertificateFontError as error:
-            raise ServiceError(503, "certificate_font", str(error)) from None
+            raise ServiceError("certificate_font", str(error)) from None
         filename = f"certificate-{data.certificate_number}.pdf"
         return Response(
             pdf,

@@ -58,6 +58,13 @@ ERRORS = {
     "no_open_case": "この案件は保証の対象外のため、修理の記録はできません。",
     "invalid_request": "入力内容をご確認ください。",
     "invalid_contract": "入力内容をご確認ください。",
+    "not_applicable": "この契約のプランでは、この操作は行いません。",
+    "idempotency_conflict": "同じ受付番号で、内容の異なるお申込みがすでに登録されています。",
+    "enrollment_window_closed": "お申込みの期限を過ぎているため、お受けできません。",
+    "whole_system_required": "カメラとレコーダーをまとめて、システム全体でお申込みください。",
+    "mixed_service_modes": "プランのサービス方式と異なる商品が含まれています。",
+    "outside_service_area": "設置場所がサービス提供地域の外のため、お受けできません。",
+    "unauthorized": "サインインしてください。",
     "csrf": (
         "セッションの有効期限が切れたか、フォームが古くなっています。ページを再読み込みして、もう一度お試しください。"
     ),
