@@ -168,7 +168,7 @@ def test_a_post_without_the_sessions_csrf_token_is_rejected_and_changes_nothing(
     assert client.post(url, data={**form, "csrf_token": "forged"}).status_code == 403
     cross_site = client.post(url, data={**form, "csrf_token": token}, headers={"Origin": "https://evil.example"})
     assert cross_site.status_code == 403
-    assert contracts.get(app_hosho, ADMIN, world["R1"])["status"] == "active"
+    assert contracts.get(app_hosho, ADMIN, world["R1"]).status == "active"
     done = client.post(url, data={**form, "csrf_token": token}, follow_redirects=False)
     assert (done.status_code, done.headers["location"]) == (303, f"/console/contracts/{world['R1']}?notice=cancelled")
 
@@ -192,7 +192,7 @@ def test_a_second_cancellation_refunds_nothing_more(
     assert client.post(url, data=form, follow_redirects=False).headers["location"].endswith("notice=cancelled")
     again = client.post(url, data=form, follow_redirects=False)
     assert again.headers["location"].endswith("notice=already_cancelled")
-    assert contracts.get(app_hosho, ADMIN, world["R1"])["refund"] == 1_920
+    assert contracts.get(app_hosho, ADMIN, world["R1"]).refund == 1_920
     assert "追加の返金はありません" in client.get(again.headers["location"]).text
 
 
@@ -207,7 +207,7 @@ def test_a_technician_may_record_repairs_but_not_cancel(
     form = {"cancelled_on": "2026-02-10", "reason": "customer", "transfer_fee": "0", "csrf_token": token}
     assert client.post(f"/console/contracts/{world['R1']}/cancel", data=form).status_code == 403
     assert client.get(f"/console/contracts/{world['R1']}/repair").status_code == 403
-    assert contracts.get(app_hosho, ADMIN, world["R1"])["status"] == "active"
+    assert contracts.get(app_hosho, ADMIN, world["R1"]).status == "active"
 
 
 def test_a_retailer_sees_only_its_own_contracts_and_no_repair_desk(client: TestClient, world: dict[str, int]) -> None:
