@@ -311,3 +311,31 @@ def test_consumable_replacements_due_are_those_of_plans_that_include_one(app_hos
     assert (due["from"], due["to"]) == (date(2026, 2, 10), date(2026, 5, 9))
     other_shop = Actor("key:r2", Role.RETAILER, retailer_id=999)
     assert consumables.due_for_replacement(app_hosho, other_shop, months=3)["total"] == 0
+
+
+def test_a_fee_the_cancel_command_refuses_is_said_next_to_its_field_and_cancels_nothing(
+    client: TestClient, world: dict[str, int], app_hosho: Hosho
+) -> None:
+    token = sign_in(client, "agent")
+    # Digits only, so the form reads it; above 1,000億円, so the command refuses it.
+    form = {"cancelled_on": "2026-02-10", "reason": "customer", "transfer_fee": "100000000001", "csrf_token": token}
+    url = f"/console/contracts/{world['R1']}/cancel"
+    preview = client.post(f"{url}/preview", data=form)
+    assert "振込手数料をご確認ください。" in preview.text
+    confirmed = client.post(url, data=form, follow_redirects=False)
+    assert confirmed.status_code == 422 and "振込手数料をご確認ください。" in confirmed.text
+    assert contracts.get(app_hosho, ADMIN, world["R1"]).status == "active"
+
+
+def test_a_request_the_service_refuses_for_one_field_is_said_next_to_that_field(
+    client: TestClient, world: dict[str, int], app_hosho: Hosho
+) -> None:
+    token = sign_in(client, "agent")
+    # Beyond the business calendar (holidays are known to 2060): the rules refuse the time, naming `at`.
+    form = {"requested_at": "2099-02-10T11:00", "cause": "normal_use", "needs_parts": "on", "claim": "repair"}
+    url = f"/console/contracts/{world['R1']}/repair"
+    preview = client.post(f"{url}/preview", data={**form, "country": "JP", "csrf_token": token})
+    assert preview.status_code == 422 and "依頼日時をご確認ください。" in preview.text
+    saved = client.post(url, data={**form, "country": "JP", "csrf_token": token}, follow_redirects=False)
+    assert saved.status_code == 422 and "依頼日時をご確認ください。" in saved.text
+    assert contracts.get(app_hosho, ADMIN, world["R1"]).cases == []
