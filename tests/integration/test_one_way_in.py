@@ -166,3 +166,17 @@ def test_the_open_case_is_none_without_a_covered_request_and_an_unknown_contract
     contract_id = _sendback(door.hosho)
     assert cases.open_case(door.hosho, SYSTEM, contract_id) is None
     assert _refusal(lambda: cases.open_case(door.hosho, SYSTEM, 999_999)) == ("not_found", None)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "estimate", "amount": -1}, "amount"),
+        ({"kind": "shipped", "date": "2026-01-05", "amount": 3}, "amount"),
+        ({"kind": "teleported", "date": "2026-01-05"}, "kind"),
+        ({"date": "2026-01-05"}, "kind"),
+    ],
+)
+def test_a_bad_case_event_names_the_field_as_the_body_writes_it(door: Door, body: dict[str, Any], field: str) -> None:
+    answer = door.client.post("/v1/cases/1/events", json=body, headers=door.headers)
+    assert (answer.status_code, answer.json()["code"], answer.json()["field"]) == (422, "invalid_request", field)

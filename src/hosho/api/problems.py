@@ -117,7 +117,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     # Only location, message and type: pydantic's `input` would echo the body (names, phones) back.
     errors = [
         {
-            "field": "body" if error.get("type") == "json_invalid" else dotted(_untagged(error.get("loc", ()), exc)),
+            "field": "body" if error.get("type") == "json_invalid" else dotted(_untagged(error, exc)),
             "message": str(error.get("msg", "invalid")),
             "type": str(error.get("type", "invalid")),
         }
@@ -129,9 +129,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(422, "invalid_request", detail, field=first["field"], errors=errors)
 
 
-def _untagged(location: Sequence[str | int], exc: RequestValidationError) -> Sequence[str | int]:
+def _untagged(error: Mapping[str, Any], exc: RequestValidationError) -> Sequence[str | int]:
     """A body of a tagged union (a case event) is located by its fields, not by pydantic's tag: `amount`, not
-    `estimate.amount`."""
+    `estimate.amount`; a missing or unknown tag is the tag's field (`kind`)."""
+    location = tuple(error.get("loc", ()))
+    if error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+        return (*location, str(error.get("ctx", {}).get("discriminator", "")).strip("'"))
     body = getattr(exc, "body", None)
     if len(location) > 2 and location[0] == "body" and isinstance(body, dict) and location[1] == body.get("kind"):
         return (location[0], *location[2:])
@@ -164,9 +167,3 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(StaleDataError, _stale)
     app.add_exception_handler(CertificateFontError, _no_font)
-
-
-def enum_error(location: tuple[str | int, ...], value: object, allowed: Iterable[str]) -> dict[str, Any]:
-    """A word outside the vocabulary, in the shape pydantic gives an enum mismatch (for RequestValidationError)."""
-    choices = ", ".join(repr(word) for word in allowed)
-    return {"type": "enum", "loc": location, "msg": f"Input should be one of {choices}", "input": value}
