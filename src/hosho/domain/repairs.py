@@ -105,11 +105,7 @@ def decide_repair(contract: Contract, request: RepairRequest, calendar: Business
     level = terms.sla.get(mode) if mode is ServiceMode.ONSITE else None
     try:
         reception = receive(request.at, terms.reception, calendar)
-        visit = (
-            _deadline("visit_by", reception.received_on, level.business_days, level.clauses, calendar)
-            if level
-            else None
-        )
+        visit_by = calendar.add_business_days(reception.received_on, level.business_days) if level else None
     except OutsideCalendar as error:  # a request dated beyond the holiday years the calendar knows
         raise DomainError("invalid_request", str(error), field="at") from None
     requested_on = reception.requested_at.date()
@@ -135,7 +131,12 @@ def decide_repair(contract: Contract, request: RepairRequest, calendar: Business
     else:
         covered = True
         reasons, clauses, costs = _covered_answer(contract, request.cause, cause_rule, above)
-        deadline = visit
+        if level is not None and visit_by is not None:
+            # The days passed over are listed for a deadline that is given, that is for a covered request.
+            skipped = tuple(calendar.skipped_between(reception.received_on, visit_by))
+            deadline = Deadline(
+                "visit_by", visit_by, reception.received_on, level.business_days, level.clauses, skipped
+            )
 
     case = RepairCase(number=len(contract.cases) + 1, received_on=reception.received_on, covered=covered)
     if not covered:
