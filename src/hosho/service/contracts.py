@@ -109,7 +109,7 @@ def _by_idempotency(hosho: Hosho, actor: Actor, key: str, fingerprint: str) -> C
 
 def _equipment(command: Enrol) -> tuple[Equipment, ...]:
     """The items, each of a kind the terms know (a word outside them is the caller's error, named by its place)."""
-    kinds = {kind.value for kind in EquipmentKind}
+    kinds = tuple(kind.value for kind in EquipmentKind)  # in their order, for a message that reads the same
     errors = tuple(
         (f"equipment.{index}.kind", f"Input should be one of {', '.join(repr(kind) for kind in kinds)}")
         for index, item in enumerate(command.equipment)
