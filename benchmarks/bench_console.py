@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from benchmarks.machine import describe
 from hosho.asgi import app_from_env
 from hosho.service import cases, contracts, users
+from hosho.service.commands import RequestRepair
 from hosho.service.context import SYSTEM, Hosho, Role, ServiceError, create_hosho
 from hosho.settings import DATABASE_URL
 from hosho.store import models as m
@@ -42,7 +43,7 @@ def ensure_user(hosho: Hosho) -> None:
     try:
         users.create_user(hosho, USER, PASSWORD, Role.AGENT, "ベンチマーク")
     except ServiceError as error:
-        if error.status != 409:
+        if error.code != "conflict":
             raise
 
 
@@ -56,8 +57,8 @@ def sample_contracts(hosho: Hosho, rng: random.Random, count: int) -> list[dict[
             view = contracts.get(hosho, SYSTEM, rng.randint(1, top))
         except ServiceError:
             continue
-        if view["status"] == "active" and view["subscriber"]["phone"]:
-            found.append(view)
+        if view.status == "active" and view.subscriber.phone:
+            found.append(view.model_dump())
     return found
 
 
@@ -67,7 +68,7 @@ def ensure_cases(hosho: Hosho, rng: random.Random, wanted: int) -> None:
     now = hosho.clock()
     for view in sample_contracts(hosho, rng, max(0, wanted - have)):
         at = now - timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 8))
-        request = cases.RequestInput(at=at, cause=rng.choice(CAUSES))
+        request = RequestRepair(at=at, cause=rng.choice(CAUSES))
         try:
             cases.request_repair(hosho, SYSTEM, view["id"], request)
         except ServiceError:
@@ -165,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ensure_user(hosho)
     ensure_cases(hosho, rng, args.cases)
     sample = sample_contracts(hosho, rng, max(args.repeat, 20))
-    case_ids = [(case["contract_id"], case["id"]) for case in cases.board(hosho, SYSTEM, limit=50)]
+    case_ids = [(case.contract_id, case.id) for case in cases.board(hosho, SYSTEM, limit=50)]
     os.environ[DATABASE_URL] = args.url
     client = TestClient(app_from_env())  # the application each `hosho serve` worker runs
     began = time.perf_counter()

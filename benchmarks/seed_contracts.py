@@ -551,15 +551,16 @@ def verify(hosho: Hosho, first_id: int, last_id: int, rng: random.Random) -> Non
     """Read seeded contracts back through the service layer and re-enrol a sample through the rules engine."""
     checked = 0
     for contract_id in sorted(rng.randrange(first_id, last_id + 1) for _ in range(200)):
-        view = contracts.get(hosho, SYSTEM, contract_id)
+        view = contracts.get(hosho, SYSTEM, contract_id).model_dump()
         number = view["certificate_number"]
-        found = lookup.search(hosho, SYSTEM, certificate_number=number)
+        found = lookup.search(hosho, SYSTEM, certificate_number=number).model_dump()
         assert [item["id"] for item in found["items"]] == [contract_id], (number, found["total"])
         if checked < 20:
-            by_phone = lookup.search(hosho, SYSTEM, phone=view["subscriber"]["phone"].replace("-", ""), per_page=100)
+            phone = view["subscriber"]["phone"].replace("-", "")
+            by_phone = lookup.search(hosho, SYSTEM, phone=phone, per_page=100).model_dump()
             assert contract_id in {item["id"] for item in by_phone["items"]} or by_phone["total"] > 100
             serial = view["equipment"][0]["serial"].lower()
-            assert contract_id in {item["id"] for item in lookup.search(hosho, SYSTEM, serial=serial)["items"]}
+            assert contract_id in {item.id for item in lookup.search(hosho, SYSTEM, serial=serial).items}
         _check_against_rules(hosho.rules, view)
         checked += 1
     print(f"verified {checked} contracts through the service layer (get, search) and the rules engine")

@@ -14,13 +14,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
-from typing import Any
 
 from sqlalchemy import func, select
 
 from hosho.domain.calendar import JST
 from hosho.service import cases, contracts, keys, refunds
+from hosho.service.commands import (
+    Cancel,
+    CancelReason,
+    ChangedFields,
+    Enrol,
+    EquipmentItem,
+    Estimate,
+    ItemArrived,
+    MakerReplacement,
+    Pay,
+    Progress,
+    ReportChange,
+    RequestRepair,
+    Site,
+    Subscriber,
+    TransferOwnership,
+)
 from hosho.service.context import Actor, Hosho, Role, ServiceError
+from hosho.service.results import ContractView
 from hosho.store import models as m
 
 DEMO = Actor("demo-loader", Role.ADMIN)
@@ -128,43 +145,43 @@ def _story(hosho: Hosho, rng: random.Random, index: int, today: date) -> int:
         if paid_on > today:
             return 0  # recent: the fee is not in yet
         for act in _acts(rng, data, enrolled, paid_on, today):
-            act(hosho, enrolled["id"])
+            act(hosho, enrolled.id)
     except ServiceError:
         return 1
     return 0
 
 
-def _zest(rng: random.Random, today: date) -> contracts.EnrollmentInput:
+def _zest(rng: random.Random, today: date) -> Enrol:
     plan, model, _what, price = rng.choice(APPLIANCES)
     east = rng.random() < 0.5
     purchase = today - timedelta(days=rng.randint(0, 4 * 365 - 1))
     price = int(round(price * rng.uniform(0.85, 1.05), -2))
     subscriber = _person(rng, TOKYO if east else WEST, business=False)
-    return contracts.EnrollmentInput(
+    return Enrol(
         program="zest",
         plan=plan,
         purchase_date=purchase,
         purchase_price=price,
         warranty_fee=int(round(price * FEE_RATE[plan], -1)),
         subscriber=subscriber,
-        equipment=(contracts.EquipmentInput("other", model, _serial(rng, purchase)),),
+        equipment=[EquipmentItem(kind="other", model=model, serial=_serial(rng, purchase))],
         retailer="kaden-east" if east else "kaden-west",
-        site_postal_code=subscriber.postal_code,  # the appliance is at home
+        site=Site(postal_code=subscriber.postal_code),  # the appliance is at home
     )
 
 
-def _ipro(rng: random.Random, today: date) -> contracts.EnrollmentInput:
+def _ipro(rng: random.Random, today: date) -> Enrol:
     plan = rng.choice(IPRO_PLANS)
     purchase = today - timedelta(days=rng.randint(40, 4 * 365 - 1))
     started = purchase + timedelta(days=rng.randint(0, 14))
     kind, recorder, recorder_price = rng.choice(RECORDERS)
     cameras = [rng.choice(CAMERAS) for _ in range(rng.randint(1, 2) if kind == "sd_recorder" else rng.randint(2, 8))]
-    equipment = [contracts.EquipmentInput("camera", c, _serial(rng, purchase)) for c, _ in cameras]
-    equipment.append(contracts.EquipmentInput(kind, recorder, _serial(rng, purchase)))
+    equipment = [EquipmentItem(kind="camera", model=c, serial=_serial(rng, purchase)) for c, _ in cameras]
+    equipment.append(EquipmentItem(kind=kind, model=recorder, serial=_serial(rng, purchase)))
     price = recorder_price + sum(p for _, p in cameras)
     areas = rng.choice((TOKYO[:-1], WEST))  # the packs are not sold on remote islands
     subscriber = _person(rng, areas, business=rng.random() < 0.7)
-    return contracts.EnrollmentInput(
+    return Enrol(
         program="ipro",
         plan=plan,
         purchase_date=purchase,
@@ -173,20 +190,20 @@ def _ipro(rng: random.Random, today: date) -> contracts.EnrollmentInput:
         purchase_price=price,
         warranty_fee=int(round(price * PACK_RATE[plan[-2:]], -2)),
         subscriber=subscriber,
-        equipment=tuple(equipment),
+        equipment=equipment,
         retailer="security-pro",
-        site_postal_code=subscriber.postal_code,  # the cameras are at the subscriber's premises
+        site=Site(postal_code=subscriber.postal_code),  # the cameras are at the subscriber's premises
     )
 
 
-def _person(rng: random.Random, areas: Areas, *, business: bool) -> contracts.SubscriberInput:
+def _person(rng: random.Random, areas: Areas, *, business: bool) -> Subscriber:
     if business:
         name, kana = rng.choice(BUSINESSES).split()
     else:
         (family, family_kana), (given, given_kana) = rng.choice(FAMILY).split(), rng.choice(GIVEN).split()
         name, kana = f"{family} {given}", f"{family_kana} {given_kana}"
     postal_code, town, area = rng.choice(areas)
-    return contracts.SubscriberInput(
+    return Subscriber(
         name=name,
         name_kana=kana,
         phone=_phone(rng, area if business or rng.random() < 0.3 else rng.choice(("090", "080", "070"))),
@@ -216,29 +233,31 @@ def _serial(rng: random.Random, made: date) -> str:
 Act = Callable[[Hosho, int], object]  # one service call on the contract
 
 
-def _call(service: Callable[..., object], **arguments: Any) -> Act:
-    return lambda hosho, contract_id: service(hosho, DEMO, contract_id, **arguments)
+def _call(service: Callable[..., object], command: object) -> Act:
+    return lambda hosho, contract_id: service(hosho, DEMO, contract_id, command)
 
 
-def _acts(
-    rng: random.Random, data: contracts.EnrollmentInput, enrolled: dict[str, Any], paid_on: date, today: date
-) -> list[Act]:
+def _acts(rng: random.Random, data: Enrol, enrolled: ContractView, paid_on: date, today: date) -> list[Act]:
     """What happens after enrolment, in date order, up to today."""
-    start, end = date.fromisoformat(str(enrolled["coverage_start"])), date.fromisoformat(str(enrolled["coverage_end"]))
+    start, end = enrolled.coverage_start, enrolled.coverage_end
     horizon = min(today, end)
-    acts: list[Act] = [_call(contracts.pay_fee, on=paid_on)]
+    acts: list[Act] = [_call(contracts.pay_fee, Pay(date=paid_on))]
     cursor = paid_on
     zest = data.program == "zest"
     if zest and rng.random() < 0.01 and cursor < today:
         on = min(today, cursor + timedelta(days=rng.randint(1, 20)))
-        return [*acts, _call(refunds.cancel_contract, on=on, reason="sale_rescinded")]
+        return [*acts, _call(refunds.cancel_contract, Cancel(date=on, reason=CancelReason.SALE_RESCINDED))]
     if rng.random() < 0.08 and cursor < horizon:
         cursor = _between(rng, cursor, horizon)
-        fields = {"phone": _phone(rng, "090")} if rng.random() < 0.6 else {"email": "new-address@example.com"}
-        acts.append(_call(contracts.report_changes, on=cursor, fields=fields))
+        fields = (
+            ChangedFields(phone=_phone(rng, "090"))
+            if rng.random() < 0.6
+            else ChangedFields(email="new-address@example.com")
+        )
+        acts.append(_call(contracts.report_changes, ReportChange(date=cursor, fields=fields)))
     if zest and rng.random() < 0.02 and cursor < horizon:
         cursor = _between(rng, cursor, horizon)
-        acts.append(_call(contracts.replace_by_maker, on=cursor, reported=True))
+        acts.append(_call(contracts.replace_by_maker, MakerReplacement(date=cursor, reported=True)))
     ended = False
     for _ in range(rng.choices((0, 1, 2), weights=(55, 30, 15))[0]):
         first = max(cursor, start) if not zest or rng.random() < 0.9 else cursor  # some ask during the maker's warranty
@@ -250,50 +269,53 @@ def _acts(
         cause = "normal_use" if rng.random() < 0.7 else rng.choice(EXCLUDED[data.program])
         part = rng.choice(("hdd", "fan", "power_supply", "other")) if not zest and rng.random() < 0.5 else None
         events, cursor, ended = _case_events(rng, data, day, today)
-        acts.append(_request(cases.RequestInput(at=at, cause=cause, part=part), events))
+        acts.append(_request(RequestRepair(at=at, cause=cause, part=part), events))
         if ended:
             break
     if not ended and cursor < horizon:
         roll = rng.random()
         if roll < 0.07:
             fee = 330 if zest else 0  # the transfer fee the retailer charges for the refund
-            acts.append(
-                _call(refunds.cancel_contract, on=_between(rng, cursor, horizon), reason="customer", transfer_fee=fee)
-            )
+            cancel = Cancel(date=_between(rng, cursor, horizon), transfer_fee=fee)
+            acts.append(_call(refunds.cancel_contract, cancel))
         elif roll < 0.09:
-            acts.append(_call(contracts.transfer, on=_between(rng, cursor, horizon)))
+            acts.append(_call(contracts.transfer, TransferOwnership(date=_between(rng, cursor, horizon))))
     return acts
 
 
-def _case_events(
-    rng: random.Random, data: contracts.EnrollmentInput, day: date, today: date
-) -> tuple[list[tuple[str, date, dict[str, Any]]], date, bool]:
+def _case_events(rng: random.Random, data: Enrol, day: date, today: date) -> tuple[list[CaseEvent], date, bool]:
     """The case's progress after a covered request, as far as today: (events, last date, contract ended)."""
     plan = data.plan
-    steps: list[tuple[str, int, dict[str, Any]]]
     replaced = False
+
+    def on(after: int) -> date:
+        return day + timedelta(days=after)
+
     # A few events per case: each is a transaction of its own, and the demo must load in seconds.
+    events: list[CaseEvent]
     if plan.startswith("sendback"):
         arrived = rng.randint(2, 4)
-        steps = [("item_arrived", arrived, {}), ("shipped", arrived + 4, {})]
+        events = [ItemArrived(date=on(arrived)), Progress(kind="shipped", date=on(arrived + 4))]
     elif plan.startswith("onsite"):
-        steps = [("visit_done", rng.randint(1, 2), {})]
+        events = [Progress(kind="visit_done", date=on(rng.randint(1, 2)))]
     elif rng.random() < 0.04:  # an estimate over the cap: replaced, and the cover ends (zest 第5条)
         over = (data.repair_cap or data.purchase_price or 0) + rng.randint(10, 300) * 100
-        steps, replaced = [("estimate", 5, {"amount": over}), ("replaced", 12, {})], True
+        events, replaced = [Estimate(date=on(5), amount=over), Progress(kind="replaced", date=on(12))], True
     else:
-        steps = [("estimate", rng.randint(3, 7), {"amount": rng.randint(50, 800) * 100})]
-    events = [(kind, day + timedelta(days=after), extra) for kind, after, extra in steps]
-    done = [event for event in events if event[1] <= today]
-    return done, max([day, *(on for _, on, _ in done)]), replaced and bool(done)
+        events = [Estimate(date=on(rng.randint(3, 7)), amount=rng.randint(50, 800) * 100)]
+    done = [event for event in events if event.date is not None and event.date <= today]
+    return done, max([day, *(event.date for event in done if event.date is not None)]), replaced and bool(done)
 
 
-def _request(data: cases.RequestInput, events: list[tuple[str, date, dict[str, Any]]]) -> Act:
+CaseEvent = ItemArrived | Estimate | Progress
+
+
+def _request(command: RequestRepair, events: list[CaseEvent]) -> Act:
     def act(hosho: Hosho, contract_id: int) -> None:
-        answer = cases.request_repair(hosho, DEMO, contract_id, data)
-        if answer["decision"] == "covered":
-            for kind, on, extra in events:
-                cases.record_event(hosho, DEMO, answer["case_id"], kind=kind, on=on, **extra)
+        answer = cases.request_repair(hosho, DEMO, contract_id, command)
+        if answer.decision == "covered" and answer.case_id is not None:
+            for event in events:
+                cases.record_event(hosho, DEMO, answer.case_id, event)
 
     return act
 

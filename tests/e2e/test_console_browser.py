@@ -21,6 +21,7 @@ from hosho.console import mount_console
 from hosho.domain.calendar import JST
 from hosho.engine import Engine
 from hosho.service import cases, contracts, users
+from hosho.service.commands import Enrol, EquipmentItem, ItemArrived, Pay, RequestRepair, Site, Subscriber
 from hosho.service.context import Actor, Hosho, Role, create_hosho
 from tests.integration.databases import fresh_database
 
@@ -58,77 +59,76 @@ def _require_browser() -> None:
 def _load(hosho: Hosho) -> dict[str, int]:
     """Three paid contracts: two extended warranties (zest) and one on-site maintenance pack (ipro)."""
 
-    def paid(data: contracts.EnrollmentInput, on: date) -> int:
+    def paid(data: Enrol, on: date) -> int:
         created, _ = contracts.enroll(hosho, ADMIN, data)
-        contracts.pay_fee(hosho, ADMIN, created["id"], on=on)
-        return int(created["id"])
+        contracts.pay_fee(hosho, ADMIN, created.id, Pay(date=on))
+        return int(created.id)
 
     yamada = paid(
-        contracts.EnrollmentInput(
+        Enrol(
             program="zest",
             plan="kaden-5y",
             purchase_date=date(2024, 4, 1),
             purchase_price=100_000,
             warranty_fee=5_000,
-            subscriber=contracts.SubscriberInput(
+            subscriber=Subscriber(
                 name="山田 太郎", name_kana="ヤマダ タロウ", phone="090-1234-5678", address="東京都千代田区千代田1-1"
             ),
-            equipment=(contracts.EquipmentInput("other", "NA-VX900", "SN-0001"),),
+            equipment=(EquipmentItem(kind="other", model="NA-VX900", serial="SN-0001"),),
         ),
         date(2024, 4, 1),
     )
     suzuki = paid(
-        contracts.EnrollmentInput(
+        Enrol(
             program="zest",
             plan="kaden-5y",
             purchase_date=date(2024, 4, 1),
             purchase_price=100_000,
             warranty_fee=5_000,
-            subscriber=contracts.SubscriberInput(name="鈴木 花子", name_kana="スズキ ハナコ", phone="080-2222-3333"),
-            equipment=(contracts.EquipmentInput("other", "CS-X400", "AC-7777"),),
+            subscriber=Subscriber(name="鈴木 花子", name_kana="スズキ ハナコ", phone="080-2222-3333"),
+            equipment=(EquipmentItem(kind="other", model="CS-X400", serial="AC-7777"),),
         ),
         date(2024, 4, 1),
     )
     tanaka = paid(
-        contracts.EnrollmentInput(
+        Enrol(
             program="ipro",
             plan="onsite-5y",
             purchase_date=date(2023, 3, 1),
             operation_start_date=date(2023, 3, 5),
-            subscriber=contracts.SubscriberInput(name="田中 一郎", name_kana="タナカ イチロウ", phone="03-1234-5678"),
-            site_postal_code="1000001",
+            subscriber=Subscriber(name="田中 一郎", name_kana="タナカ イチロウ", phone="03-1234-5678"),
+            site=Site(postal_code="1000001"),
             equipment=(
-                contracts.EquipmentInput("camera", "WV-X86530", "CAM-0001"),
-                contracts.EquipmentInput("recorder", "WJ-NX400", "REC-0001"),
+                EquipmentItem(kind="camera", model="WV-X86530", serial="CAM-0001"),
+                EquipmentItem(kind="recorder", model="WJ-NX400", serial="REC-0001"),
             ),
         ),
         date(2023, 3, 6),
     )
     # Two late cases for the repair desk: a visit not made by its deadline, a send-back repair past its due day.
     ito = paid(_ipro("onsite-5y", "伊藤 誠", "045-111-2222", "CAM-1001"), date(2024, 6, 2))
-    cases.request_repair(
-        hosho, ADMIN, ito, cases.RequestInput(at=datetime(2026, 2, 2, 10, tzinfo=JST), cause="normal_use")
-    )
+    cases.request_repair(hosho, ADMIN, ito, RequestRepair(at=datetime(2026, 2, 2, 10, tzinfo=JST), cause="normal_use"))
     takahashi = paid(_ipro("sendback-5y", "高橋 恵", "06-3333-4444", "CAM-2001"), date(2024, 6, 2))
     sent = cases.request_repair(
-        hosho, ADMIN, takahashi, cases.RequestInput(at=datetime(2026, 1, 26, 10, tzinfo=JST), cause="normal_use")
+        hosho, ADMIN, takahashi, RequestRepair(at=datetime(2026, 1, 26, 10, tzinfo=JST), cause="normal_use")
     )
-    cases.record_event(hosho, ADMIN, sent["case_id"], kind="item_arrived", on=date(2026, 1, 28))
+    assert sent.case_id is not None
+    cases.record_event(hosho, ADMIN, sent.case_id, ItemArrived(date=date(2026, 1, 28)))
     users.create_user(hosho, "sato", PASSWORD, Role.AGENT, "佐藤 美咲")
     return {"yamada": yamada, "suzuki": suzuki, "tanaka": tanaka, "ito": ito, "takahashi": takahashi}
 
 
-def _ipro(plan: str, name: str, phone: str, serial: str) -> contracts.EnrollmentInput:
-    return contracts.EnrollmentInput(
+def _ipro(plan: str, name: str, phone: str, serial: str) -> Enrol:
+    return Enrol(
         program="ipro",
         plan=plan,
         purchase_date=date(2024, 6, 1),
         operation_start_date=date(2024, 6, 1),
-        subscriber=contracts.SubscriberInput(name=name, phone=phone),
-        site_postal_code="2310001",
+        subscriber=Subscriber(name=name, phone=phone),
+        site=Site(postal_code="2310001"),
         equipment=(
-            contracts.EquipmentInput("camera", "WV-S1136", serial),
-            contracts.EquipmentInput("recorder", "WJ-NX200", f"REC-{serial}"),
+            EquipmentItem(kind="camera", model="WV-S1136", serial=serial),
+            EquipmentItem(kind="recorder", model="WJ-NX200", serial=f"REC-{serial}"),
         ),
     )
 

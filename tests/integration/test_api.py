@@ -17,7 +17,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from hosho.api.app import create_app
 from hosho.api.auth import KeyCache
-from hosho.api.schemas import EventKind
 from hosho.certificates.pdf import FONT_ENV
 from hosho.service import cases, contracts, keys, lookup
 from hosho.service.context import Hosho, Role
@@ -395,8 +394,10 @@ def test_the_repair_desk_sees_open_cases_and_records_their_progress(api: Api) ->
     )
 
 
-def test_event_kinds_are_the_service_s(api: Api) -> None:
-    assert tuple(kind.value for kind in EventKind) == cases.EVENTS
+def test_the_events_body_documents_every_kind_of_case_event(api: Api) -> None:
+    schema = api.client.get("/v1/openapi.json").json()
+    body = schema["paths"]["/v1/cases/{case_id}/events"]["post"]["requestBody"]["content"]["application/json"]
+    assert set(body["schema"]["discriminator"]["mapping"]) == set(cases.EVENTS)
 
 
 def test_programs_list_their_versions_plans_and_clauses(api: Api) -> None:
@@ -423,7 +424,7 @@ def test_the_openapi_documents_every_route_its_security_and_problems(api: Api) -
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             assert operation.get("summary") and operation.get("tags"), (method, path)
-    cause = schema["components"]["schemas"]["RepairRequestIn"]["properties"]["cause"]
+    cause = schema["components"]["schemas"]["RequestRepair"]["properties"]["cause"]
     assert "normal_use" in cause["enum"]
     assert "security" not in schema["paths"]["/v1/health"]["get"]
 

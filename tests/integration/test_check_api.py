@@ -135,11 +135,11 @@ def test_every_step_is_an_api_call_stored_in_the_service_database(api: Api, engi
     outcome = check_file(SCENARIOS / "zest" / "cap-one-yen-above-estimate-is-replaced.yaml", engine.catalog, transport)
     assert outcome.passed, _lines(outcome)
     [contract_id] = transport.enrolled
-    trail = [entry["action"] for entry in contracts.audit_trail(api.hosho, SYSTEM, contract_id)]
+    trail = [entry.action for entry in contracts.audit_trail(api.hosho, SYSTEM, contract_id)]
     # The refused cancellation at the end changed nothing, so it is not in the trail.
     assert trail == ["contract.enrolled", "contract.paid", "case.requested", "case.estimate", "case.requested"]
     stored = contracts.get(api.hosho, SYSTEM, contract_id)
-    assert (stored["status"], stored["subscriber"]["name"]) == ("ended", "シナリオ 太郎")
+    assert (stored.status, stored.subscriber.name) == ("ended", "シナリオ 太郎")
 
 
 def test_a_refused_key_stops_the_run_instead_of_failing_every_file(api: Api, engine: Engine) -> None:

@@ -21,7 +21,8 @@ from hosho.console.security import COOKIE
 from hosho.domain.calendar import JST
 from hosho.engine import Engine
 from hosho.presentation.formats import DateStyle
-from hosho.service import consumables, contracts, keys, users
+from hosho.service import commands, consumables, contracts, keys, users
+from hosho.service.commands import Enrol, EquipmentItem, Pay, Site, Subscriber
 from hosho.service.consumables import purchase_window
 from hosho.service.context import Actor, Hosho, Role, ServiceError, create_hosho
 
@@ -56,19 +57,19 @@ def world(app_hosho: Hosho, fast_hashing: None) -> dict[str, int]:
         created, _ = contracts.enroll(
             app_hosho,
             ADMIN,
-            contracts.EnrollmentInput(
+            Enrol(
                 program="zest",
                 plan="kaden-5y",
                 purchase_date=date(2024, 4, 1),
                 purchase_price=100_000,
                 warranty_fee=5_000,
-                subscriber=contracts.SubscriberInput(name=name, phone=phone),
-                equipment=(contracts.EquipmentInput("other", "NA-VX1", f"SN-{code}"),),
+                subscriber=Subscriber(name=name, phone=phone),
+                equipment=(EquipmentItem(kind="other", model="NA-VX1", serial=f"SN-{code}"),),
                 retailer=code,
             ),
         )
-        contracts.pay_fee(app_hosho, ADMIN, created["id"], on=date(2024, 4, 1))
-        ids[code] = created["id"]
+        contracts.pay_fee(app_hosho, ADMIN, created.id, Pay(date=date(2024, 4, 1)))
+        ids[code] = created.id
     for role in ("admin", "agent", "technician"):
         users.create_user(app_hosho, role, PASSWORD, role, f"{role}さん")
     users.create_user(app_hosho, "shop1", PASSWORD, "retailer", "量販店1の担当", retailer="R1")
@@ -172,7 +173,7 @@ def test_a_post_without_the_sessions_csrf_token_is_rejected_and_changes_nothing(
     assert client.post(url, data={**form, "csrf_token": "forged"}).status_code == 403
     cross_site = client.post(url, data={**form, "csrf_token": token}, headers={"Origin": "https://evil.example"})
     assert cross_site.status_code == 403
-    assert contracts.get(app_hosho, ADMIN, world["R1"])["status"] == "active"
+    assert contracts.get(app_hosho, ADMIN, world["R1"]).status == "active"
     done = client.post(url, data={**form, "csrf_token": token}, follow_redirects=False)
     assert (done.status_code, done.headers["location"]) == (303, f"/console/contracts/{world['R1']}?notice=cancelled")
 
@@ -196,7 +197,7 @@ def test_a_second_cancellation_refunds_nothing_more(
     assert client.post(url, data=form, follow_redirects=False).headers["location"].endswith("notice=cancelled")
     again = client.post(url, data=form, follow_redirects=False)
     assert again.headers["location"].endswith("notice=already_cancelled")
-    assert contracts.get(app_hosho, ADMIN, world["R1"])["refund"] == 1_920
+    assert contracts.get(app_hosho, ADMIN, world["R1"]).refund == 1_920
     assert "追加の返金はありません" in client.get(again.headers["location"]).text
 
 
@@ -211,7 +212,7 @@ def test_a_technician_may_record_repairs_but_not_cancel(
     form = {"cancelled_on": "2026-02-10", "reason": "customer", "transfer_fee": "0", "csrf_token": token}
     assert client.post(f"/console/contracts/{world['R1']}/cancel", data=form).status_code == 403
     assert client.get(f"/console/contracts/{world['R1']}/repair").status_code == 403
-    assert contracts.get(app_hosho, ADMIN, world["R1"])["status"] == "active"
+    assert contracts.get(app_hosho, ADMIN, world["R1"]).status == "active"
 
 
 def test_a_retailer_sees_only_its_own_contracts_and_no_repair_desk(client: TestClient, world: dict[str, int]) -> None:
@@ -258,7 +259,7 @@ def test_an_ended_contract_s_button_and_certificate_carry_its_status(
     sign_in(client, "agent")
     page = client.get(f"/console/contracts/{world['R1']}").text
     assert "加入者証(PDF)をダウンロード" in page
-    contracts.transfer(app_hosho, ADMIN, world["R1"], on=date(2025, 6, 1))
+    contracts.transfer(app_hosho, ADMIN, world["R1"], commands.TransferOwnership(date=date(2025, 6, 1)))
     page = client.get(f"/console/contracts/{world['R1']}").text
     assert "加入者証(PDF・「譲渡により終了」と表示)をダウンロード" in page
     answer = client.get(f"/console/contracts/{world['R1']}/certificate.pdf")
@@ -305,10 +306,10 @@ def test_users_refuse_weak_input_and_fold_the_width_of_names(app_hosho: Hosho, w
     ):
         with pytest.raises(ServiceError) as refused:
             users.create_user(app_hosho, display_name="x", **bad)  # type: ignore[arg-type]
-        assert refused.value.status == 422, bad
+        assert refused.value.code == "invalid_request", bad
     with pytest.raises(ServiceError) as duplicate:
         users.create_user(app_hosho, "agent", PASSWORD, "agent", "二人目")
-    assert duplicate.value.status == 409
+    assert duplicate.value.code == "conflict"
     user = users.authenticate_user(app_hosho, "ａｇｅｎｔ", PASSWORD)  # full-width name folds to the same user
     assert user is not None and user.actor == Actor("user:agent", Role.AGENT, None)
 
@@ -328,21 +329,21 @@ def test_consumable_replacements_due_are_those_of_plans_that_include_one(app_hos
         created, _ = contracts.enroll(
             app_hosho,
             ADMIN,
-            contracts.EnrollmentInput(
+            Enrol(
                 program="ipro",
                 plan=plan,
                 purchase_date=bought,
                 operation_start_date=bought,
-                subscriber=contracts.SubscriberInput(name="田中 一郎", phone="03-1234-5678"),
-                site_postal_code="1000001",
+                subscriber=Subscriber(name="田中 一郎", phone="03-1234-5678"),
+                site=Site(postal_code="1000001"),
                 equipment=(
-                    contracts.EquipmentInput("camera", "WV-X1", f"CAM-{plan}-{bought}"),
-                    contracts.EquipmentInput("recorder", "WJ-NX1", f"REC-{plan}-{bought}"),
+                    EquipmentItem(kind="camera", model="WV-X1", serial=f"CAM-{plan}-{bought}"),
+                    EquipmentItem(kind="recorder", model="WJ-NX1", serial=f"REC-{plan}-{bought}"),
                 ),
                 retailer="R1",
             ),
         )
-        contracts.pay_fee(app_hosho, ADMIN, created["id"], on=bought)
+        contracts.pay_fee(app_hosho, ADMIN, created.id, Pay(date=bought))
     due = consumables.due_for_replacement(app_hosho, ADMIN, months=3)
     assert [(item["plan"], item["around"], item["days_until"]) for item in due["items"]] == [
         ("onsite-5y", date(2026, 3, 1), 19)
@@ -358,23 +359,25 @@ def test_the_case_history_writes_every_date_one_way(
     created, _ = contracts.enroll(
         app_hosho,
         ADMIN,
-        contracts.EnrollmentInput(
-            program="ipro",
-            plan="sendback-5y",
-            purchase_date=date(2024, 6, 1),
-            operation_start_date=date(2024, 6, 1),
-            subscriber=contracts.SubscriberInput(name="高橋 恵", phone="06-3333-4444"),
-            site_postal_code="2310001",
-            equipment=(
-                contracts.EquipmentInput("camera", "WV-S1136", "CAM-2001"),
-                contracts.EquipmentInput("recorder", "WJ-NX200", "REC-2001"),
-            ),
+        commands.Enrol.model_validate(
+            {
+                "program": "ipro",
+                "plan": "sendback-5y",
+                "purchase_date": "2024-06-01",
+                "operation_start_date": "2024-06-01",
+                "subscriber": {"name": "高橋 恵", "phone": "06-3333-4444"},
+                "site": {"postal_code": "2310001"},
+                "equipment": [
+                    {"kind": "camera", "model": "WV-S1136", "serial": "CAM-2001"},
+                    {"kind": "recorder", "model": "WJ-NX200", "serial": "REC-2001"},
+                ],
+            }
         ),
     )
-    contracts.pay_fee(app_hosho, ADMIN, created["id"], on=date(2024, 6, 2))
+    contracts.pay_fee(app_hosho, ADMIN, created.id, commands.Pay(date=date(2024, 6, 2)))
     token = sign_in(client, "admin")  # takes the request and records the arrival
     requested = client.post(
-        f"/console/contracts/{created['id']}/repair",
+        f"/console/contracts/{created.id}/repair",
         data={"requested_at": "2026-02-10T10:00", "cause": "normal_use", "needs_parts": "on", "csrf_token": token},
         follow_redirects=False,
     )
@@ -388,7 +391,7 @@ def test_the_case_history_writes_every_date_one_way(
     assert "2026年2月12日(木)" in history  # the day the item arrived
     assert "修理完了の目安: 2026年2月18日(水)" in history  # 4 business days after it
     assert re.search(r"\d{4}-\d{2}-\d{2}", history) is None
-    contract_page = client.get(f"/console/contracts/{created['id']}").text
+    contract_page = client.get(f"/console/contracts/{created.id}").text
     trail = contract_page[contract_page.index('id="history-title"') :]
     assert "支払日: 2024年6月2日(日)" in trail
     assert re.search(r"\d{4}-\d{2}-\d{2}", trail) is None
@@ -399,3 +402,31 @@ def test_the_consoles_date_filters_read_iso_text_and_take_the_style_a_user_setti
     assert date_ja(date(2026, 12, 4), DateStyle.WAREKI) == "令和8年12月4日(金)"
     assert datetime_ja("2026-12-04T23:30:00+00:00") == "2026年12月5日(土) 08:30"
     assert date_ja(None) == "—"
+
+
+def test_a_fee_the_cancel_command_refuses_is_said_next_to_its_field_and_cancels_nothing(
+    client: TestClient, world: dict[str, int], app_hosho: Hosho
+) -> None:
+    token = sign_in(client, "agent")
+    # Digits only, so the form reads it; above 1,000億円, so the command refuses it.
+    form = {"cancelled_on": "2026-02-10", "reason": "customer", "transfer_fee": "100000000001", "csrf_token": token}
+    url = f"/console/contracts/{world['R1']}/cancel"
+    preview = client.post(f"{url}/preview", data=form)
+    assert "振込手数料をご確認ください。" in preview.text
+    confirmed = client.post(url, data=form, follow_redirects=False)
+    assert confirmed.status_code == 422 and "振込手数料をご確認ください。" in confirmed.text
+    assert contracts.get(app_hosho, ADMIN, world["R1"]).status == "active"
+
+
+def test_a_request_the_service_refuses_for_one_field_is_said_next_to_that_field(
+    client: TestClient, world: dict[str, int], app_hosho: Hosho
+) -> None:
+    token = sign_in(client, "agent")
+    # Beyond the business calendar (holidays are known to 2060): the rules refuse the time, naming `at`.
+    form = {"requested_at": "2099-02-10T11:00", "cause": "normal_use", "needs_parts": "on", "claim": "repair"}
+    url = f"/console/contracts/{world['R1']}/repair"
+    preview = client.post(f"{url}/preview", data={**form, "country": "JP", "csrf_token": token})
+    assert preview.status_code == 422 and "依頼日時をご確認ください。" in preview.text
+    saved = client.post(url, data={**form, "country": "JP", "csrf_token": token}, follow_redirects=False)
+    assert saved.status_code == 422 and "依頼日時をご確認ください。" in saved.text
+    assert contracts.get(app_hosho, ADMIN, world["R1"]).cases == []

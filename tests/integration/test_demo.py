@@ -22,7 +22,7 @@ KANA = re.compile(r"^[ァ-ヶー ]+$")
 
 
 def _all(hosho: Hosho, **filters: Any) -> list[dict[str, Any]]:
-    return list(lookup.search(hosho, SYSTEM, per_page=1000, **filters)["items"])
+    return [item.model_dump() for item in lookup.search(hosho, SYSTEM, per_page=1000, **filters).items]
 
 
 def test_demo_data_covers_both_programs_every_plan_and_the_three_retailers(hosho: Hosho) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from hosho.service import contracts, lookup
+from hosho.service.commands import EquipmentItem, Pay
 from hosho.service.context import SYSTEM, Hosho, create_hosho
 from hosho.store import models as m
 from tests.integration.builders import zest_enrolment
@@ -17,13 +18,13 @@ from tests.integration.databases import PG_ADMIN_URL, fresh_database
 
 def test_a_hot_read_returns_the_values_the_session_returns(hosho: Hosho) -> None:
     created, _ = contracts.enroll(hosho, SYSTEM, zest_enrolment())
-    contracts.pay_fee(hosho, SYSTEM, created["id"], on=date(2024, 4, 1))
+    contracts.pay_fee(hosho, SYSTEM, created.id, Pay(date=date(2024, 4, 1)))
     table = m.Contract.__table__
     statement = select(table).where(table.c.id == bindparam("id"))
     with hosho.reads.reading() as reader:
-        [hot] = reader.rows(statement, {"id": created["id"]})
+        [hot] = reader.rows(statement, {"id": created.id})
     with hosho.reading() as session:
-        [row] = session.execute(statement, {"id": created["id"]}).all()
+        [row] = session.execute(statement, {"id": created.id}).all()
     assert hot == dict(row._mapping)
     # SQLite keeps dates as text and booleans as integers: the column types convert them back.
     assert hot["purchase_date"] == date(2024, 4, 1) and hot["remote_island"] is False
@@ -31,7 +32,7 @@ def test_a_hot_read_returns_the_values_the_session_returns(hosho: Hosho) -> None
 
 def test_literal_limits_and_repeated_parameters_are_bound(hosho: Hosho) -> None:
     for serial in ("SN-1", "SN-2", "SN-3"):
-        equipment = (contracts.EquipmentInput("other", "NA-VX1", serial),)
+        equipment = (EquipmentItem(kind="other", model="NA-VX1", serial=serial),)
         contracts.enroll(hosho, SYSTEM, zest_enrolment(equipment=equipment))
     table = m.Equipment.__table__
     key = bindparam("serial")
@@ -51,7 +52,7 @@ def test_a_search_survives_the_server_closing_its_connections(tmp_path: Path) ->
         hosho = create_hosho(url)
         try:
             created, _ = contracts.enroll(hosho, SYSTEM, zest_enrolment())
-            number = contracts.pay_fee(hosho, SYSTEM, created["id"], on=date(2024, 4, 1))["certificate_number"]
+            number = contracts.pay_fee(hosho, SYSTEM, created.id, Pay(date=date(2024, 4, 1))).certificate_number
             before = lookup.search(hosho, SYSTEM, certificate_number=number)
             # As a restart of the server would: every connection to this database ends. The hot reads' pool does
             # not ping before a checkout, so the next search meets a dead connection and must retry on a new one.

@@ -23,6 +23,7 @@ from schemathesis.checks import (
 from hosho.api.app import create_app
 from hosho.domain.calendar import JST
 from hosho.service import cases, contracts, keys
+from hosho.service.commands import Pay, RequestRepair
 from hosho.service.context import SYSTEM, Hosho, Role
 from tests.integration.builders import zest_enrolment
 
@@ -35,9 +36,9 @@ def _stock(hosho: Hosho) -> None:
     keys.ensure_retailer(hosho, code="R1", name="量販店1")
     enrolment = zest_enrolment(retailer="R1")
     created, _ = contracts.enroll(hosho, SYSTEM, enrolment)
-    contracts.pay_fee(hosho, SYSTEM, created["id"], on=date(2024, 4, 1))
-    request = cases.RequestInput(at=datetime(2025, 10, 6, 10, tzinfo=JST), cause="normal_use")
-    cases.request_repair(hosho, SYSTEM, created["id"], request)
+    contracts.pay_fee(hosho, SYSTEM, created.id, Pay(date=date(2024, 4, 1)))
+    request = RequestRepair(at=datetime(2025, 10, 6, 10, tzinfo=JST), cause="normal_use")
+    cases.request_repair(hosho, SYSTEM, created.id, request)
 
 
 # The README's route table: the run must reach every one of them.

@@ -21,6 +21,7 @@ from hosho.domain.calendar import JST
 from hosho.domain.lifecycle import pay
 from hosho.engine import Engine
 from hosho.service import audit, cases, contracts, lookup, refunds
+from hosho.service.commands import Cancel, ChangedFields, Pay, ReportChange, RequestRepair, Subscriber
 from hosho.service.context import Actor, Hosho, Role, ServiceError, create_hosho
 from hosho.store import models as m
 from hosho.store import repository
@@ -32,21 +33,19 @@ CROWD = 50
 PAID_ON = date(2024, 4, 1)
 # 第9条第1項【解約時の返金率】 kaden-5y: 1年超2年以内 → 2.25%; floor(100,000 × 2.25%) − 330 transfer fee.
 CANCELLED_ON, TRANSFER_FEE, REFUND = date(2025, 10, 1), 330, 1_920
-REPAIR = cases.RequestInput(at=datetime(2026, 2, 10, 11, tzinfo=JST), cause="normal_use")
+REPAIR = RequestRepair(at=datetime(2026, 2, 10, 11, tzinfo=JST), cause="normal_use")
 T = TypeVar("T")
 
 
 def _contract(hosho: Hosho, *, paid: bool) -> int:
     created, _ = contracts.enroll(hosho, AGENT, zest_enrolment())
     if paid:
-        contracts.pay_fee(hosho, AGENT, created["id"], on=PAID_ON)
-    return int(created["id"])
+        contracts.pay_fee(hosho, AGENT, created.id, Pay(date=PAID_ON))
+    return int(created.id)
 
 
 def _cancel(hosho: Hosho, contract_id: int) -> dict[str, Any]:
-    return refunds.cancel_contract(
-        hosho, AGENT, contract_id, on=CANCELLED_ON, reason="customer", transfer_fee=TRANSFER_FEE
-    )
+    return refunds.cancel_contract(hosho, AGENT, contract_id, Cancel(date=CANCELLED_ON, transfer_fee=TRANSFER_FEE))
 
 
 def _database(hosho: Hosho) -> dict[str, list[dict[str, Any]]]:
@@ -90,14 +89,14 @@ def test_fifty_simultaneous_cancellations_refund_exactly_once(crowded: Hosho) ->
     contract_id = _contract(crowded, paid=True)
     answers = _run_together(CROWD, lambda _: _cancel(crowded, contract_id))
     won = [answer for answer in answers if not isinstance(answer, ServiceError)]
-    refused = [(answer.code, answer.status) for answer in answers if isinstance(answer, ServiceError)]
-    assert [(answer["refund"], answer["status"]) for answer in won] == [(REFUND, "cancelled")]
-    assert refused == [("contract_not_active", 409)] * (CROWD - 1)
+    refused = [answer.code for answer in answers if isinstance(answer, ServiceError)]
+    assert [(answer.refund, answer.status) for answer in won] == [(REFUND, "cancelled")]
+    assert refused == ["contract_not_active"] * (CROWD - 1)
     with crowded.reading() as session:
         stored = session.execute(select(m.Cancellation.contract_id, m.Cancellation.refund)).all()
     assert [tuple(row) for row in stored] == [(contract_id, REFUND)]
-    assert contracts.get(crowded, AGENT, contract_id)["refund"] == REFUND
-    actions = [entry["action"] for entry in contracts.audit_trail(crowded, AGENT, contract_id)]
+    assert contracts.get(crowded, AGENT, contract_id).refund == REFUND
+    actions = [entry.action for entry in contracts.audit_trail(crowded, AGENT, contract_id)]
     assert actions == ["contract.enrolled", "contract.paid", "contract.cancelled"]
 
 
@@ -112,7 +111,7 @@ def test_fifty_simultaneous_enrolments_with_one_idempotency_key_open_one_contrac
         subscribers = session.execute(select(func.count()).select_from(m.Subscriber)).scalar_one()
         audited = session.execute(select(m.AuditEntry.action)).scalars().all()
     assert (len(ids), subscribers, audited) == (1, 1, ["contract.enrolled"])
-    assert [contract["id"] for contract, _ in enrolled] == ids * CROWD
+    assert [contract.id for contract, _ in enrolled] == ids * CROWD
     assert sorted(created for _, created in enrolled) == [False] * (CROWD - 1) + [True]
 
 
@@ -123,10 +122,10 @@ def test_racing_enrolments_with_one_key_and_different_bodies_conflict(crowded: H
         [(contract_id, winning_price)] = session.execute(select(m.Contract.id, m.Contract.purchase_price)).all()
     for body, answer in zip(bodies, answers, strict=True):
         if body.purchase_price == winning_price:
-            assert not isinstance(answer, ServiceError) and answer[0]["id"] == contract_id
+            assert not isinstance(answer, ServiceError) and answer[0].id == contract_id
         else:
             assert isinstance(answer, ServiceError)
-            assert (answer.code, answer.status, answer.field) == ("idempotency_conflict", 409, "Idempotency-Key")
+            assert (answer.code, answer.field) == ("idempotency_conflict", "Idempotency-Key")
     assert sum(1 for answer in answers if not isinstance(answer, ServiceError) and answer[1]) == 1
 
 
@@ -166,7 +165,7 @@ def _insert_fails(model: type[m.Base]) -> Callable[[pytest.MonkeyPatch], Abstrac
 
 
 OPERATIONS: dict[str, Callable[[Hosho, int], object]] = {
-    "pay": lambda hosho, contract_id: contracts.pay_fee(hosho, AGENT, contract_id, on=PAID_ON),
+    "pay": lambda hosho, contract_id: contracts.pay_fee(hosho, AGENT, contract_id, Pay(date=PAID_ON)),
     "cancel": _cancel,
     "repair": lambda hosho, contract_id: cases.request_repair(hosho, AGENT, contract_id, REPAIR),
 }
@@ -205,17 +204,19 @@ def test_a_fault_midway_leaves_nothing_half_written(
 
 def test_every_change_increments_the_contract_version(hosho: Hosho) -> None:
     contract_id = _contract(hosho, paid=False)
-    versions = [contracts.get(hosho, AGENT, contract_id)["version"]]
+    versions = [contracts.get(hosho, AGENT, contract_id).version]
     # A contact change writes only the subscriber and a repair request only adds a case: new versions all the same.
     steps: list[Callable[[], object]] = [
-        lambda: contracts.pay_fee(hosho, AGENT, contract_id, on=PAID_ON),
-        lambda: contracts.report_changes(hosho, AGENT, contract_id, on=date(2024, 5, 1), fields={"phone": "03-1"}),
+        lambda: contracts.pay_fee(hosho, AGENT, contract_id, Pay(date=PAID_ON)),
+        lambda: contracts.report_changes(
+            hosho, AGENT, contract_id, ReportChange(date=date(2024, 5, 1), fields=ChangedFields(**{"phone": "03-1"}))
+        ),
         lambda: cases.request_repair(hosho, AGENT, contract_id, REPAIR),
         lambda: _cancel(hosho, contract_id),
     ]
     for step in steps:
         step()
-        versions.append(contracts.get(hosho, AGENT, contract_id)["version"])
+        versions.append(contracts.get(hosho, AGENT, contract_id).version)
     assert versions == [1, 2, 3, 4, 5]
 
 
@@ -233,7 +234,7 @@ def test_a_write_from_a_stale_copy_is_refused_not_silently_applied(hosho: Hosho)
         session.add(second)
         second.ended_on = date(2025, 2, 2)
     stored = contracts.get(hosho, AGENT, contract_id)
-    assert (stored["ended_on"], stored["version"]) == (date(2025, 1, 1), 3)
+    assert (stored.ended_on, stored.version) == (date(2025, 1, 1), 3)
 
 
 def _wait_for_a_lock_waiter(hosho: Hosho) -> None:
@@ -282,16 +283,16 @@ def test_a_change_waits_for_the_row_lock_and_then_sees_the_new_state(
                 release.set()
                 paying.result(timeout=30)
                 cancelled = cancelling.result(timeout=30)
-            assert (cancelled["refund"], cancelled["status"]) == (REFUND, "cancelled")
+            assert (cancelled.refund, cancelled.status) == (REFUND, "cancelled")
             trail = contracts.audit_trail(app, AGENT, contract_id)
-            assert [entry["action"] for entry in trail] == ["contract.enrolled", "contract.paid", "contract.cancelled"]
-            assert trail[2]["before"] == trail[1]["after"]
-            assert contracts.get(app, AGENT, contract_id)["version"] == 3
+            assert [entry.action for entry in trail] == ["contract.enrolled", "contract.paid", "contract.cancelled"]
+            assert trail[2].before == trail[1].after
+            assert contracts.get(app, AGENT, contract_id).version == 3
         finally:
             app.dispose()
 
 
-PERSON = contracts.SubscriberInput(
+PERSON = Subscriber(
     name="鷲尾 珠代",
     name_kana="ワシオ タマヨ",
     phone="080-4417-2958",
@@ -319,13 +320,15 @@ def test_personal_data_never_reaches_the_logs(hosho: Hosho, caplog: pytest.LogCa
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="sqlalchemy")  # what echo="debug" turns on: SQL, parameters, rows
     created, _ = contracts.enroll(hosho, AGENT, zest_enrolment(subscriber=PERSON))
-    contract_id = created["id"]
-    contracts.pay_fee(hosho, AGENT, contract_id, on=PAID_ON)
-    contracts.report_changes(hosho, AGENT, contract_id, on=date(2024, 6, 1), fields=MOVED)
+    contract_id = created.id
+    contracts.pay_fee(hosho, AGENT, contract_id, Pay(date=PAID_ON))
+    contracts.report_changes(
+        hosho, AGENT, contract_id, ReportChange(date=date(2024, 6, 1), fields=ChangedFields(**MOVED))
+    )
     cases.request_repair(hosho, AGENT, contract_id, REPAIR)
     _cancel(hosho, contract_id)
-    assert lookup.search(hosho, AGENT, phone=MOVED["phone"])["total"] == 1
-    assert contracts.get(hosho, AGENT, contract_id)["subscriber"]["address"] == MOVED["address"]
+    assert lookup.search(hosho, AGENT, phone=MOVED["phone"]).total == 1
+    assert contracts.get(hosho, AGENT, contract_id).subscriber.address == MOVED["address"]
 
     messages = [record.getMessage() for record in caplog.records]
     assert any("INSERT INTO subscribers" in message for message in messages), "SQL logging was not on"

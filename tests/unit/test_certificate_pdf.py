@@ -7,9 +7,9 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from hosho.certificates.data import key_clauses, postal_display
 from pypdf import PdfReader
 
+from hosho.certificates.data import key_clauses, postal_display
 from hosho.certificates.fonts import FALLBACK_FONTS_ENV, MISSING_GLYPH
 from hosho.certificates.pdf import (
     FONT_ENV,

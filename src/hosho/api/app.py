@@ -98,7 +98,7 @@ def _problems_as_problem_json(schema: dict[str, Any]) -> None:
 
 def _vocabulary_enums(schema: dict[str, Any], vocabulary: Vocabulary) -> None:
     """The words a repair request may use come from vocabulary.yaml (data, read when the app is built)."""
-    properties = schema.get("components", {}).get("schemas", {}).get("RepairRequestIn", {}).get("properties", {})
+    properties = schema.get("components", {}).get("schemas", {}).get("RequestRepair", {}).get("properties", {})
     for name, words in (("cause", vocabulary.causes), ("part", vocabulary.parts), ("claim", vocabulary.claims)):
         prop = properties.get(name)
         if prop is None:

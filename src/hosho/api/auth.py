@@ -74,11 +74,11 @@ async def current_actor(
     # async: a cache hit answers on the event loop; only a miss takes a worker thread (it reads the database).
     presented = credentials.credentials if credentials is not None else api_key
     if not presented:
-        raise ServiceError(401, "unauthorized", "an API key is required (Authorization: Bearer, or X-API-Key)")
+        raise ServiceError("unauthorized", "an API key is required (Authorization: Bearer, or X-API-Key)")
     cache: KeyCache = request.app.state.keys
     actor = cache.cached(presented) or await run_in_threadpool(cache.actor, presented)
     if actor is None:
-        raise ServiceError(401, "unauthorized", "the API key is unknown or revoked")
+        raise ServiceError("unauthorized", "the API key is unknown or revoked")
     setattr(request.state, ACTOR_NAME, actor.name)
     return actor
 

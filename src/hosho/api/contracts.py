@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
 from hosho.api.auth import CurrentActor, HoshoDep
 from hosho.api.problems import responses
-from hosho.api.schemas import (
-    ID_MAX,
-    AuditEntryOut,
-    ChangeReportIn,
-    ContractOut,
-    ContractPage,
-    DateIn,
-    EnrollmentIn,
-    MakerReplacementIn,
-)
 from hosho.certificates.data import certificate_data
 from hosho.certificates.pdf import render_certificate
 from hosho.domain.contract import Status
 from hosho.service import contracts, lookup
+from hosho.service.commands import ID_MAX, Enrol, MakerReplacement, Pay, ReportChange, TransferOwnership
+from hosho.service.results import AuditEntry, ContractPage, ContractView
 
 router = APIRouter(tags=["contracts"], responses=responses(401, 422, 500))
 
@@ -30,52 +22,28 @@ PAGE_MAX = 1_000_000
 ContractId = Annotated[int, Path(ge=1, le=ID_MAX, description="The contract's id")]
 
 
-def enrollment_input(body: EnrollmentIn) -> contracts.EnrollmentInput:
-    return contracts.EnrollmentInput(
-        program=body.program,
-        plan=body.plan,
-        purchase_date=body.purchase_date,
-        subscriber=contracts.SubscriberInput(**body.subscriber.model_dump()),
-        purchase_price=body.purchase_price,
-        warranty_fee=body.warranty_fee,
-        manufacturer_warranty_months=body.manufacturer_warranty_months,
-        repair_cap=body.repair_cap,
-        operation_start_date=body.operation_start_date,
-        applied_on=body.applied_on,
-        equipment=tuple(
-            contracts.EquipmentInput(item.kind.value, item.model, item.serial, item.service_mode)
-            for item in body.equipment
-        ),
-        site_postal_code=body.site.postal_code,
-        site_country=body.site.country,
-        remote_island=body.site.remote_island,
-        maker_onsite_repair=body.maker_onsite_repair,
-        retailer=body.retailer,
-    )
-
-
 @router.post(
     "/contracts",
     status_code=201,
-    response_model=ContractOut,
+    response_model=ContractView,
     summary="Enrol a contract",
     description="Opens a pending contract (no certificate before payment, zest 第1条). With an `Idempotency-Key`, "
     "a repeat of the same request answers 200 with the first contract; the same key with a different body is a "
     "409 `idempotency_conflict`. The terms refuse with 422 and the clauses (e.g. `whole_system_required`).",
-    responses={**responses(403, 409), 200: {"model": ContractOut, "description": "An idempotent repeat"}},
+    responses={**responses(403, 409), 200: {"model": ContractView, "description": "An idempotent repeat"}},
 )
 def enrol(
-    body: EnrollmentIn,
+    body: Enrol,
     response: Response,
     hosho: HoshoDep,
     actor: CurrentActor,
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200, description="Makes retries safe")
     ] = None,
-) -> dict[str, Any]:
-    view, created = contracts.enroll(hosho, actor, enrollment_input(body), idempotency_key=idempotency_key)
+) -> ContractView:
+    view, created = contracts.enroll(hosho, actor, body, idempotency_key=idempotency_key)
     response.status_code = 201 if created else 200
-    response.headers["Location"] = f"/v1/contracts/{view['id']}"
+    response.headers["Location"] = f"/v1/contracts/{view.id}"
     return view
 
 
@@ -100,7 +68,7 @@ def search(
     program: Annotated[str | None, Query(max_length=40)] = None,
     page: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
+) -> ContractPage:
     return lookup.search(
         hosho,
         actor,
@@ -115,21 +83,21 @@ def search(
     )
 
 
-@router.get("/contracts/{contract_id}", response_model=ContractOut, summary="A contract", responses=responses(404))
-def get_contract(contract_id: ContractId, hosho: HoshoDep, actor: CurrentActor) -> dict[str, Any]:
+@router.get("/contracts/{contract_id}", response_model=ContractView, summary="A contract", responses=responses(404))
+def get_contract(contract_id: ContractId, hosho: HoshoDep, actor: CurrentActor) -> ContractView:
     """The contract with its plan, coverage, subscriber, equipment and repair cases."""
     return contracts.get(hosho, actor, contract_id)
 
 
 @router.post(
     "/contracts/{contract_id}/payment",
-    response_model=ContractOut,
+    response_model=ContractView,
     summary="Record the fee as received",
     description="Activates the contract and issues its certificate number (zest 第1条); `clauses` names the labels.",
     responses=responses(403, 404, 409),
 )
-def pay(contract_id: ContractId, body: DateIn, hosho: HoshoDep, actor: CurrentActor) -> dict[str, Any]:
-    return contracts.pay_fee(hosho, actor, contract_id, on=body.date)
+def pay(contract_id: ContractId, body: Pay, hosho: HoshoDep, actor: CurrentActor) -> ContractView:
+    return contracts.pay_fee(hosho, actor, contract_id, body)
 
 
 @router.get(
@@ -158,52 +126,47 @@ def certificate_pdf(contract_id: ContractId, hosho: HoshoDep, actor: CurrentActo
 
 @router.post(
     "/contracts/{contract_id}/change-reports",
-    response_model=ContractOut,
+    response_model=ContractView,
     summary="Report changed contact details",
     description="zest 第4条第1項(1): name, phone, address or e-mail changed. The audit trail records which fields "
     "changed, never their values.",
     responses=responses(403, 404, 409),
 )
-def report_change(
-    contract_id: ContractId, body: ChangeReportIn, hosho: HoshoDep, actor: CurrentActor
-) -> dict[str, Any]:
-    fields = body.fields.model_dump(exclude_none=True)
-    return contracts.report_changes(hosho, actor, contract_id, on=body.date, fields=fields)
+def report_change(contract_id: ContractId, body: ReportChange, hosho: HoshoDep, actor: CurrentActor) -> ContractView:
+    return contracts.report_changes(hosho, actor, contract_id, body)
 
 
 @router.post(
     "/contracts/{contract_id}/ownership-transfer",
-    response_model=ContractOut,
+    response_model=ContractView,
     summary="Record a transfer of the product",
     description="The contract does not follow the product (zest 第6条(4)): later requests are not covered.",
     responses=responses(403, 404, 409),
 )
-def transfer(contract_id: ContractId, body: DateIn, hosho: HoshoDep, actor: CurrentActor) -> dict[str, Any]:
-    return contracts.transfer(hosho, actor, contract_id, on=body.date)
+def transfer(contract_id: ContractId, body: TransferOwnership, hosho: HoshoDep, actor: CurrentActor) -> ContractView:
+    return contracts.transfer(hosho, actor, contract_id, body)
 
 
 @router.post(
     "/contracts/{contract_id}/manufacturer-replacement",
-    response_model=ContractOut,
+    response_model=ContractView,
     summary="Record a replacement by the maker",
     description="The period does not change (zest 第2条第1項); an unreported replacement voids cover until it is "
     "reported (第4条第1項(2)).",
     responses=responses(403, 404, 409),
 )
 def maker_replacement(
-    contract_id: ContractId, body: MakerReplacementIn, hosho: HoshoDep, actor: CurrentActor
-) -> dict[str, Any]:
-    return contracts.replace_by_maker(
-        hosho, actor, contract_id, on=body.date, reported=body.reported, serial=body.serial
-    )
+    contract_id: ContractId, body: MakerReplacement, hosho: HoshoDep, actor: CurrentActor
+) -> ContractView:
+    return contracts.replace_by_maker(hosho, actor, contract_id, body)
 
 
 @router.get(
     "/contracts/{contract_id}/audit",
-    response_model=list[AuditEntryOut],
+    response_model=list[AuditEntry],
     summary="The contract's audit trail",
     description="Who did what and when, with the contract's state before and after (no personal data).",
     responses=responses(404),
 )
-def audit(contract_id: ContractId, hosho: HoshoDep, actor: CurrentActor) -> list[dict[str, Any]]:
+def audit(contract_id: ContractId, hosho: HoshoDep, actor: CurrentActor) -> list[AuditEntry]:
     return contracts.audit_trail(hosho, actor, contract_id)

@@ -22,6 +22,32 @@ MEDIA_TYPE = "application/problem+json"
 TYPE_BASE = "https://hosho.dev/problems/"
 SOURCES = frozenset({"body", "query", "path", "header", "cookie"})
 HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+# Every code the service layer (and the domain beneath it) refuses with, and the HTTP status that says it. The one
+# place a code becomes a status: a code missing here is a test failure (tests/unit/test_problem_statuses.py).
+STATUSES: dict[str, int] = {
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    # The contract's state refuses the action, or another request got there first.
+    "not_paid": 409,
+    "already_paid": 409,
+    "contract_not_active": 409,
+    "no_open_case": 409,
+    "conflict": 409,
+    "idempotency_conflict": 409,
+    "certificate_unavailable": 409,
+    # The request, or the terms, refuse it.
+    "invalid_request": 422,
+    "invalid_contract": 422,
+    "not_applicable": 422,
+    "enrollment_window_closed": 422,
+    "whole_system_required": 422,
+    "mixed_service_modes": 422,
+    "outside_service_area": 422,
+    "invalid_bank_account": 422,
+    "certificate_font": 500,
+}
 DESCRIPTIONS = {
     401: "No key, or a key that is unknown or revoked",
     403: "This key's role may not do this",
@@ -71,8 +97,21 @@ def dotted(location: Sequence[str | int]) -> str:
 
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    headers = {"WWW-Authenticate": 'Bearer realm="hosho"'} if exc.status == 401 else None
-    return problem_response(exc.status, exc.code, exc.message, field=exc.field, clauses=exc.clauses, headers=headers)
+    status = status_of(exc.code)
+    headers = {"WWW-Authenticate": 'Bearer realm="hosho"'} if status == 401 else None
+    errors = [{"field": field, "message": message, "type": exc.code} for field, message in exc.errors] or None
+    return problem_response(
+        status, exc.code, exc.message, field=exc.field, clauses=exc.clauses, errors=errors, headers=headers
+    )
+
+
+def status_of(code: str) -> int:
+    """The HTTP status of a service error's code; an unknown code is a bug, answered as one (and logged)."""
+    status = STATUSES.get(code)
+    if status is None:
+        logger.error("no HTTP status for service error code %r", code)
+        return 500
+    return status
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -80,7 +119,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     # Only location, message and type: pydantic's `input` would echo the body (names, phones) back.
     errors = [
         {
-            "field": "body" if error.get("type") == "json_invalid" else dotted(error.get("loc", ())),
+            "field": "body" if error.get("type") == "json_invalid" else dotted(_untagged(error, exc)),
             "message": str(error.get("msg", "invalid")),
             "type": str(error.get("type", "invalid")),
         }
@@ -90,6 +129,18 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     detail = f"{first['field']}: {first['message']}{more}" if first["field"] else f"{first['message']}{more}"
     return problem_response(422, "invalid_request", detail, field=first["field"], errors=errors)
+
+
+def _untagged(error: Mapping[str, Any], exc: RequestValidationError) -> Sequence[str | int]:
+    """A body of a tagged union (a case event) is located by its fields, not by pydantic's tag: `amount`, not
+    `estimate.amount`; a missing or unknown tag is the tag's field (`kind`)."""
+    location = tuple(error.get("loc", ()))
+    if error.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+        return (*location, str(error.get("ctx", {}).get("discriminator", "")).strip("'"))
+    body = getattr(exc, "body", None)
+    if len(location) > 2 and location[0] == "body" and isinstance(body, dict) and location[1] == body.get("kind"):
+        return (location[0], *location[2:])
+    return location
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -118,9 +169,3 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(StaleDataError, _stale)
     app.add_exception_handler(CertificateFontError, _no_font)
-
-
-def enum_error(location: tuple[str | int, ...], value: object, allowed: Iterable[str]) -> dict[str, Any]:
-    """A word outside the vocabulary, in the shape pydantic gives an enum mismatch (for RequestValidationError)."""
-    choices = ", ".join(repr(word) for word in allowed)
-    return {"type": "enum", "loc": location, "msg": f"Input should be one of {choices}", "input": value}

@@ -59,7 +59,6 @@ def certificate_data(row: m.Contract, contract: Contract, *, today: date) -> Cer
     terms, plan = contract.terms, contract.plan
     if terms.call_center.phone is None:
         raise ServiceError(
-            409,
             "certificate_unavailable",
             f"no call-center phone number is set for program {terms.program_id} (program.yaml call_center.phone): "
             "the certificate is not printed without one",

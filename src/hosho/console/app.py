@@ -107,7 +107,7 @@ class Operator:
 
     def require(self, roles: Iterable[Role]) -> None:
         if not self.may(roles):
-            raise ServiceError(403, "forbidden", "this role may not use this page")
+            raise ServiceError("forbidden", "this role may not use this page")
 
     def render(self, request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
         return self.console.render(request, template, {"operator": self, **context}, status=status)
@@ -170,9 +170,9 @@ def route_class(console: Console) -> type[APIRoute]:
                 except SignInRequired:
                     response = _to_sign_in(request)
                 except CsrfRejected:
-                    response = _error_page(console, request, 403, "csrf")
+                    response = _error_page(console, request, "csrf")
                 except ServiceError as error:
-                    response = _error_page(console, request, error.status, error.code)
+                    response = _error_page(console, request, error.code)
                 for name, value in SECURITY_HEADERS.items():
                     response.headers.setdefault(name, value)
                 return response
@@ -191,7 +191,19 @@ def _to_sign_in(request: Request) -> Response:
     return redirect(url)
 
 
-def _error_page(console: Console, request: Request, status: int, code: str) -> HTMLResponse:
+# The status of the page that says a refusal (the browser shows the message; the status is for tools and tests).
+PAGE_STATUSES = {
+    "not_found": 404,
+    "forbidden": 403,
+    "csrf": 403,
+    "certificate_font": 503,
+    "invalid_request": 422,
+    "invalid_contract": 422,
+}
+
+
+def _error_page(console: Console, request: Request, code: str) -> HTMLResponse:
+    status = PAGE_STATUSES.get(code, 409)
     operator = None
     session = console.sessions.read(request)
     if session is not None and session.user_id is not None:

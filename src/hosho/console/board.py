@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 
@@ -12,13 +13,25 @@ from hosho.console import forms
 from hosho.console.app import Operator, SignedIn, redirect
 from hosho.presentation.words import CASE_STATES, EVENTS
 from hosho.service import cases, contracts
+from hosho.service.commands import Estimate, ItemArrived, Progress
 from hosho.service.context import ServiceError
+from hosho.service.results import CaseView, ContractView
+
+# An event's fields as the form names and shows them: (form field, label).
+LABELS = {
+    "kind": ("kind", "記録する内容"),
+    "date": ("on", "日付"),
+    "amount": ("amount", "見積金額"),
+    "check_sheet_date": ("check_sheet_on", "確認シートの到着日"),
+    "note": ("note", "メモ"),
+}
 
 FINISHED = frozenset({"repaired", "shipped", "replaced"})
 
 
-def _progress(case: dict[str, Any], today: date) -> dict[str, Any]:
+def _progress(view: CaseView, today: date) -> dict[str, Any]:
     """What the board needs to know of a case's events: the visit day, whether it is done, whether it is late."""
+    case = view.model_dump()
     kinds = {event["kind"] for event in case["events"]}
     scheduled = [event["date"] for event in case["events"] if event["kind"] == "visit_scheduled" and event["date"]]
     visit_on: date | None = scheduled[-1] if scheduled else None
@@ -37,7 +50,7 @@ def _progress(case: dict[str, Any], today: date) -> dict[str, Any]:
     }
 
 
-def arrange(items: list[dict[str, Any]], today: date) -> dict[str, list[dict[str, Any]]]:
+def arrange(items: Sequence[CaseView], today: date) -> dict[str, list[dict[str, Any]]]:
     rows = [_progress(case, today) for case in items]
     visits_today = [
         row
@@ -56,11 +69,11 @@ def _programs(op: Operator) -> dict[str, str]:
     return {pid: program.versions[-1].name for pid, program in op.hosho.rules.catalog.programs.items()}
 
 
-def _case_of(op: Operator, contract_id: int, case_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+def _case_of(op: Operator, contract_id: int, case_id: int) -> tuple[ContractView, CaseView]:
     view = contracts.get(op.hosho, op.actor, contract_id)
-    case = next((case for case in view["cases"] if case["id"] == case_id), None)
+    case = next((case for case in view.cases if case.id == case_id), None)
     if case is None:
-        raise ServiceError(404, "not_found", f"case {case_id} not found")
+        raise ServiceError("not_found", f"case {case_id} not found")
     return view, case
 
 
@@ -97,7 +110,7 @@ def routes(router: APIRouter) -> None:
                 "c": view,
                 "case": _progress(case, op.hosho.today()),
                 "causes": op.hosho.rules.catalog.vocabulary.causes,
-                "can_record": op.may(cases.REPAIR_DESK) and case["covered"],
+                "can_record": op.may(cases.REPAIR_DESK) and case.covered,
                 "values": values,
                 "errors": errors,
                 "events": EVENTS,
@@ -140,17 +153,21 @@ def routes(router: APIRouter) -> None:
         yen = forms.yen(errors, "amount", amount, "見積金額")
         if chosen == "estimate" and yen is None and repairable == "on" and "amount" not in errors:
             errors["amount"] = "修理できる場合は、見積金額を入力してください。"
-        if errors or chosen is None or day is None:
+        memo = note.strip() or None
+        event: ItemArrived | Estimate | Progress | None
+        if chosen == "item_arrived":
+            event = forms.command(errors, ItemArrived, {"date": day, "check_sheet_date": sheet, "note": memo}, LABELS)
+        elif chosen == "estimate":
+            fields = {"date": day, "amount": yen, "repairable": repairable == "on", "note": memo}
+            event = forms.command(errors, Estimate, fields, LABELS)
+        else:
+            event = forms.command(errors, Progress, {"kind": chosen, "date": day, "note": memo}, LABELS)
+        if event is None:
             return case_page(request, op, contract_id, case_id, values, errors)
-        cases.record_event(
-            op.hosho,
-            op.actor,
-            case_id,
-            kind=chosen,
-            on=day,
-            amount=yen,
-            repairable=repairable == "on",
-            check_sheet_on=sheet,
-            note=note.strip() or None,
-        )
+        try:
+            cases.record_event(op.hosho, op.actor, case_id, event)
+        except ServiceError as error:
+            if not forms.refused(errors, error, LABELS):
+                raise
+            return case_page(request, op, contract_id, case_id, values, errors)
         return redirect(f"/console/contracts/{contract_id}/cases/{case_id}?notice=recorded")

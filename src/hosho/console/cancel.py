@@ -15,7 +15,15 @@ from hosho.domain.program import ProgramVersion
 from hosho.domain.refunds import bracket_ends
 from hosho.presentation.words import REASONS, error_message
 from hosho.service import contracts, refunds
+from hosho.service.commands import Cancel as CancelCommand
 from hosho.service.context import ServiceError
+
+# The cancellation's fields as the form names and shows them: (form field, label).
+LABELS = {
+    "date": ("cancelled_on", "解約日"),
+    "reason": ("reason", "解約の理由"),
+    "transfer_fee": ("transfer_fee", "振込手数料"),
+}
 
 
 def refund_table(terms: ProgramVersion, plan_id: str, purchase_date: date) -> list[dict[str, Any]]:
@@ -51,13 +59,13 @@ class Cancel:
         self.cancelled_on, self.reason, self.transfer_fee = cancelled_on, reason, transfer_fee
         self.errors = forms.FormErrors()
 
-    def read(self) -> tuple[date, str, int] | None:
+    def read(self) -> CancelCommand | None:
+        """The service's command, or None with each problem said next to its field."""
         on = forms.day(self.errors, "cancelled_on", self.cancelled_on, "解約日")
         reason = forms.choice(self.errors, "reason", self.reason, REASONS, "解約の理由")
         fee = forms.yen(self.errors, "transfer_fee", self.transfer_fee, "振込手数料")
-        if self.errors or on is None or reason is None:
-            return None
-        return on, reason, fee or 0
+        values = {"date": on, "reason": reason, "transfer_fee": fee or 0}
+        return forms.command(self.errors, CancelCommand, values, LABELS)
 
 
 def _cancel_form(
@@ -81,7 +89,7 @@ def routes(router: APIRouter) -> None:
             "terms": terms,
             "form": form,
             "reasons": REASONS,
-            "table": refund_table(terms, view["plan"]["id"], view["purchase_date"]),
+            "table": refund_table(terms, view.plan.id, view.purchase_date),
             "preview": None,
             "refusal": None,
         }
@@ -96,32 +104,33 @@ def routes(router: APIRouter) -> None:
     def preview(request: Request, op: SignedIn, contract_id: int, form: CancelForm) -> Response:
         op.require(refunds.CANCELLERS)
         page = context(op, contract_id, form)
-        values = form.read()
-        if values is not None:
-            on, why, fee = values
+        command = form.read()
+        if command is not None:
             try:
-                page["preview"] = refunds.preview(op.hosho, op.actor, contract_id, on=on, reason=why, transfer_fee=fee)
+                page["preview"] = refunds.preview(op.hosho, op.actor, contract_id, command)
             except ServiceError as error:
-                if error.status in (403, 404):
+                if error.code in ("forbidden", "not_found"):
                     raise
-                page["refusal"] = error_message(error.code)
+                if not forms.refused(form.errors, error, LABELS):
+                    page["refusal"] = error_message(error.code)
         template = "_refund.html" if is_htmx(request) else "cancel.html"
         return op.render(request, template, page)
 
     @router.post("/contracts/{contract_id}/cancel", name="console.cancel_confirm")
     def confirm(request: Request, op: SignedIn, contract_id: int, form: CancelForm) -> Response:
         op.require(refunds.CANCELLERS)
-        values = form.read()
-        if values is None:
+        command = form.read()
+        if command is None:
             return op.render(request, "cancel.html", context(op, contract_id, form), status=422)
-        on, why, fee = values
         try:
-            refunds.cancel_contract(op.hosho, op.actor, contract_id, on=on, reason=why, transfer_fee=fee)
+            refunds.cancel_contract(op.hosho, op.actor, contract_id, command)
         except ServiceError as error:
             # A second confirmation (a double click, a reload) finds the contract cancelled: nothing more is paid.
-            if error.code == "contract_not_active" and contracts.get(op.hosho, op.actor, contract_id)["status"] == (
+            if error.code == "contract_not_active" and contracts.get(op.hosho, op.actor, contract_id).status == (
                 "cancelled"
             ):
                 return redirect(f"/console/contracts/{contract_id}?notice=already_cancelled")
+            if forms.refused(form.errors, error, LABELS):
+                return op.render(request, "cancel.html", context(op, contract_id, form), status=422)
             raise
         return redirect(f"/console/contracts/{contract_id}?notice=cancelled")

@@ -18,21 +18,22 @@ from hosho.service import contracts
 from hosho.service.cases import INTAKE, REPAIR_DESK
 from hosho.service.context import ServiceError
 from hosho.service.refunds import CANCELLERS
+from hosho.service.results import AuditEntry, ContractView
 from hosho.service.views import certificate_display
 
 # The timeline is drawn in a 1000-wide SVG box; these are its left and right edges for dates.
 LEFT, RIGHT = 30, 970
 
 
-def terms_of(catalog: Catalog, view: dict[str, Any]) -> ProgramVersion:
-    program = catalog.program(view["program"])
-    return next(v for v in program.versions if v.version == view["terms_version"])
+def terms_of(catalog: Catalog, view: ContractView) -> ProgramVersion:
+    program = catalog.program(view.program)
+    return next(v for v in program.versions if v.version == view.terms_version)
 
 
-def timeline(view: dict[str, Any], today: date) -> dict[str, Any]:
+def timeline(view: ContractView, today: date) -> dict[str, Any]:
     """Where the maker warranty, the coverage, today and the consumable replacement fall, on one scale."""
-    start: date = view["purchase_date"]
-    end: date = view["coverage_end"]
+    start: date = view.purchase_date
+    end: date = view.coverage_end
     span = max((end - start).days, 1)
 
     def x(d: date) -> float:
@@ -43,11 +44,11 @@ def timeline(view: dict[str, Any], today: date) -> dict[str, Any]:
         left = x(first)
         return {"label": label, "css": css, "from": first, "to": last, "x": left, "width": max(x(last) - left, 2)}
 
-    maker_end: date | None = view["manufacturer_warranty_end"]
+    maker_end: date | None = view.manufacturer_warranty_end
     bars = [bar("メーカー保証", "maker", start, maker_end)] if maker_end is not None else []
-    bars.append(bar("保証期間", "coverage", view["coverage_start"], end))
+    bars.append(bar("保証期間", "coverage", view.coverage_start, end))
     markers = [{"label": "本日", "css": "today", "on": today, "x": x(today), "outside": not start <= today <= end}]
-    around = view["consumable_replacement"]["around"]
+    around = view.consumable_replacement.around
     if around is not None:
         markers.append({"label": "消耗部品の交換", "css": "consumable", "on": around, "x": x(around), "outside": False})
     years = []
@@ -61,11 +62,11 @@ def timeline(view: dict[str, Any], today: date) -> dict[str, Any]:
     return {"bars": bars, "markers": markers, "years": years, "start": start, "end": end}
 
 
-def history(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def history(entries: list[AuditEntry]) -> list[dict[str, Any]]:
     """The audit trail as the agent reads it: when, who, what, and what changed."""
     rows = []
     for entry in reversed(entries):
-        before, after = entry["before"] or {}, entry["after"] or {}
+        before, after = entry.before or {}, entry.after or {}
         changes = []
         for key, label in words.AUDITED_FIELDS.items():
             old, new = before.get(key), after.get(key)
@@ -74,13 +75,13 @@ def history(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 changes.append(f"{label}: {old} → {new}" if old else f"{label}: {new}")
         if after.get("refund") is not None and before.get("refund") != after.get("refund"):
             changes.append(f"返金額: {formats.yen(after['refund'])}")
-        actor = str(entry["actor"])
+        actor = entry.actor
         who = actor.removeprefix("user:") if actor.startswith("user:") else actor.replace("key:", "APIキー ")
         rows.append(
             {
-                "at": entry["at"],
+                "at": entry.at,
                 "who": "システム" if actor == "system" else who,
-                "action": words.ACTIONS.get(entry["action"], entry["action"]),
+                "action": words.ACTIONS.get(entry.action, entry.action),
                 "changes": changes,
             }
         )
@@ -107,7 +108,7 @@ def routes(router: APIRouter) -> None:
         terms = terms_of(catalog, view)
         trail = contracts.audit_trail(op.hosho, op.actor, contract_id)
         today = op.hosho.today()
-        status = "expired" if view["status"] == "active" and view["coverage_end"] < today else view["status"]
+        status = "expired" if view.status == "active" and view.coverage_end < today else view.status
         return op.render(
             request,
             "contract.html",
@@ -133,7 +134,7 @@ def routes(router: APIRouter) -> None:
         try:
             pdf = render_certificate(data)
         except CertificateFontError as error:
-            raise ServiceError(503, "certificate_font", str(error)) from None
+            raise ServiceError("certificate_font", str(error)) from None
         filename = f"certificate-{data.certificate_number}.pdf"
         return Response(
             pdf,

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from hosho.domain.calendar import JST
+from hosho.service.context import ServiceError
 
 
 class FormErrors(dict[str, str]):
@@ -66,3 +70,38 @@ def choice(errors: FormErrors, name: str, value: str, allowed: dict[str, str] | 
         errors[name] = f"{label}を選んでください。"
         return None
     return value
+
+
+Built = TypeVar("Built", bound=BaseModel)
+
+
+def command(
+    errors: FormErrors, kind: type[Built], values: dict[str, Any], labels: dict[str, tuple[str, str]]
+) -> Built | None:
+    """The service's command from the form's values; what the command refuses is said next to its form field.
+
+    `labels` maps a command field to (form field, Japanese label). Problems already found by the readers above
+    keep their own words; the command only adds those they cannot see (a text too long, say).
+    """
+    if errors:
+        return None
+    try:
+        return kind(**values)
+    except ValidationError as error:
+        for problem in error.errors():
+            field = str(problem["loc"][0]) if problem["loc"] else ""
+            name, label = labels.get(field, (field, "入力内容"))
+            errors.setdefault(name, f"{label}をご確認ください。")
+        return None
+
+
+def refused(errors: FormErrors, error: ServiceError, labels: dict[str, tuple[str, str]]) -> bool:
+    """A refusal of the request itself (not of the terms) shown next to its field; False when it names none."""
+    if error.code != "invalid_request":
+        return False
+    fields = [field for field, _ in error.errors] or ([error.field] if error.field else [])
+    known = [field for field in fields if field.split(".")[0] in labels]
+    for field in known:
+        name, label = labels[field.split(".")[0]]
+        errors.setdefault(name, f"{label}をご確認ください。")
+    return bool(known)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from hosho.console.app import Operator, SignedIn, is_htmx, redirect
 from hosho.service import lookup
+from hosho.service.results import ContractView
 from hosho.service.search import code_key, name_key
 
 KINDS = {
@@ -51,7 +52,7 @@ def criteria(query: str, kind: str = "auto") -> list[dict[str, str]]:
 
 
 def find(op: Operator, query: str, kind: str) -> dict[str, Any]:
-    items: dict[int, dict[str, Any]] = {}
+    items: dict[int, ContractView] = {}
     total, capped = 0, False
     searches = criteria(query, kind)
     for search in searches:
@@ -64,10 +65,10 @@ def find(op: Operator, query: str, kind: str) -> dict[str, Any]:
             name=search.get("name"),
             per_page=PER_PAGE,
         )
-        total += found["total"]
-        capped = capped or found["total_capped"]
-        for item in found["items"]:
-            items.setdefault(item["id"], item)
+        total += found.total
+        capped = capped or found.total_capped
+        for item in found.items:
+            items.setdefault(item.id, item)
     listed = list(items.values())[:PER_PAGE]
     return {
         "items": listed,

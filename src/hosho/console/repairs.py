@@ -15,9 +15,21 @@ from hosho.domain.calendar import JST
 from hosho.domain.program import ProgramVersion, ServiceMode
 from hosho.presentation.words import error_message
 from hosho.service import cases, contracts
+from hosho.service.commands import RequestRepair
 from hosho.service.context import ServiceError
+from hosho.service.results import ContractView, Decision
 
 COUNTRIES = {"JP": "日本国内", "ZZ": "日本国外"}
+# The request's fields as the form names and shows them: (form field, label).
+LABELS = {
+    "at": ("requested_at", "依頼日時"),
+    "cause": ("cause", "故障の原因"),
+    "part": ("part", "部品"),
+    "claim": ("claim", "ご請求の内容"),
+    "country": ("country", "故障した場所"),
+    "install_height_m": ("install_height_m", "設置場所の高さ"),
+    "needs_parts": ("needs_parts", "部品交換の要否"),
+}
 
 
 @dataclass
@@ -33,7 +45,8 @@ class Intake:
     country: str = "JP"
     errors: forms.FormErrors = field(default_factory=forms.FormErrors)
 
-    def request(self, terms: ProgramVersion, vocabulary: Any) -> cases.RequestInput | None:
+    def request(self, terms: ProgramVersion, vocabulary: Any) -> RequestRepair | None:
+        """The service's command, or None with each problem said next to its field."""
         errors = self.errors
         at = forms.local_datetime(errors, "requested_at", self.requested_at, "依頼日時")
         cause = forms.choice(errors, "cause", self.cause, set(terms.causes), "故障の原因")
@@ -41,17 +54,16 @@ class Intake:
         claim = forms.choice(errors, "claim", self.claim, {"repair", *terms.requests.claims}, "ご請求の内容")
         country = forms.choice(errors, "country", self.country, COUNTRIES, "故障した場所")
         height = forms.metres(errors, "install_height_m", self.install_height_m, "設置場所の高さ")
-        if errors or at is None or cause is None or claim is None or country is None:
-            return None
-        return cases.RequestInput(
-            at=at,
-            cause=cause,
-            country=country,
-            needs_parts=self.needs_parts,
-            part=part or None,
-            install_height_m=height,
-            claim=claim,
-        )
+        values = {
+            "at": at,
+            "cause": cause,
+            "country": country,
+            "needs_parts": self.needs_parts,
+            "part": part or None,
+            "install_height_m": height,
+            "claim": claim,
+        }
+        return forms.command(errors, RequestRepair, values, LABELS)
 
 
 def _intake_form(
@@ -103,13 +115,13 @@ def routes(router: APIRouter) -> None:
             "form": intake,
             "decision": decision,
             "refusal": refusal,
-            "sendback_note": sendback_note(terms, view["plan"]["service_mode"]),
+            "sendback_note": sendback_note(terms, view.plan.service_mode),
             **_options(terms, vocabulary),
         }
         status = 422 if intake.errors else 409 if refusal else 200
         return op.render(request, "repair.html", context, status=status)
 
-    def contract_and_terms(op: Operator, contract_id: int) -> tuple[dict[str, Any], ProgramVersion]:
+    def contract_and_terms(op: Operator, contract_id: int) -> tuple[ContractView, ProgramVersion]:
         view = contracts.get(op.hosho, op.actor, contract_id)
         return view, terms_of(op.hosho.rules.catalog, view)
 
@@ -123,15 +135,16 @@ def routes(router: APIRouter) -> None:
         op.require(cases.INTAKE)
         view, terms = contract_and_terms(op, contract_id)
         data = intake.request(terms, op.hosho.rules.catalog.vocabulary)
-        decision: dict[str, Any] | None = None
+        decision: Decision | None = None
         refusal = None
         if data is not None:
             try:
                 decision = cases.preview_repair(op.hosho, op.actor, contract_id, data)
             except ServiceError as error:
-                if error.status in (403, 404):
+                if error.code in ("forbidden", "not_found"):
                     raise
-                refusal = error_message(error.code)
+                if not forms.refused(intake.errors, error, LABELS):
+                    refusal = error_message(error.code)
         if not is_htmx(request):
             return page(request, op, contract_id, intake, decision, refusal)
         return op.render(
@@ -143,7 +156,7 @@ def routes(router: APIRouter) -> None:
                 "form": intake,
                 "decision": decision,
                 "refusal": refusal,
-                "sendback_note": sendback_note(terms, view["plan"]["service_mode"]),
+                "sendback_note": sendback_note(terms, view.plan.service_mode),
             },
         )
 
@@ -154,5 +167,10 @@ def routes(router: APIRouter) -> None:
         data = intake.request(terms, op.hosho.rules.catalog.vocabulary)
         if data is None:
             return page(request, op, contract_id, intake, None)
-        answer = cases.request_repair(op.hosho, op.actor, contract_id, data)
-        return redirect(f"/console/contracts/{contract_id}/cases/{answer['case_id']}?notice=requested")
+        try:
+            answer = cases.request_repair(op.hosho, op.actor, contract_id, data)
+        except ServiceError as error:
+            if not forms.refused(intake.errors, error, LABELS):
+                raise
+            return page(request, op, contract_id, intake, None)
+        return redirect(f"/console/contracts/{contract_id}/cases/{answer.case_id}?notice=requested")

@@ -35,11 +35,24 @@ class Reason:
 
 @dataclass(frozen=True, slots=True)
 class Deadline:
+    """A deadline with its derivation: counted from `clock_start` (the reception or arrival day), `business_days`
+    business days on, passing over `skipped` (each day not counted, with its reason: 土曜日, a holiday, a closure)."""
+
     kind: str  # "visit_by" or "repair_due"
     due: date
     clock_start: date
     business_days: int
     clauses: tuple[str, ...]
+    skipped: tuple[tuple[date, str], ...]
+
+
+def _deadline(
+    kind: str, clock_start: date, level_days: int, clauses: tuple[str, ...], calendar: BusinessCalendar
+) -> Deadline:
+    """The n-th business day after `clock_start`, with the days passed over, from the one calendar that counted."""
+    due = calendar.add_business_days(clock_start, level_days)
+    skipped = tuple(calendar.skipped_between(clock_start, due))
+    return Deadline(kind, due, clock_start, level_days, clauses, skipped)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +132,11 @@ def decide_repair(contract: Contract, request: RepairRequest, calendar: Business
         covered = True
         reasons, clauses, costs = _covered_answer(contract, request.cause, cause_rule, above)
         if level is not None and visit_by is not None:
-            deadline = Deadline("visit_by", visit_by, reception.received_on, level.business_days, level.clauses)
+            # The days passed over are listed for a deadline that is given, that is for a covered request.
+            skipped = tuple(calendar.skipped_between(reception.received_on, visit_by))
+            deadline = Deadline(
+                "visit_by", visit_by, reception.received_on, level.business_days, level.clauses, skipped
+            )
 
     case = RepairCase(number=len(contract.cases) + 1, received_on=reception.received_on, covered=covered)
     if not covered:
@@ -210,14 +227,13 @@ def record_arrival(
         raise DomainError("no_open_case", "no covered repair request is open for this contract")
     clock = max(item_on, check_sheet_on)
     try:
-        due = calendar.add_business_days(clock, level.business_days)
+        deadline = _deadline("repair_due", clock, level.business_days, level.clauses, calendar)
     except OutsideCalendar as error:
         raise DomainError(
             "invalid_request", str(error), field="date" if clock == item_on else "check_sheet_date"
         ) from None
     case.item_arrived_on = clock
-    case.repair_due = due
-    deadline = Deadline("repair_due", due, clock, level.business_days, level.clauses)
+    case.repair_due = deadline.due
     return ArrivalAnswer(deadline, level.clauses)
 
 

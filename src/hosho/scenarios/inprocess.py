@@ -32,7 +32,7 @@ class Service:
         self.hosho, self.actor = hosho, actor
 
     def enrol(self, command: c.Enrol) -> Reply:
-        return self._call(lambda: contracts.enroll(self.hosho, self.actor, _legacy_enrol(command))[0])
+        return self._call(lambda: contracts.enroll(self.hosho, self.actor, command)[0])
 
     def act(self, contract_id: int, command: c.Command) -> Reply:
         hosho, actor = self.hosho, self.actor
@@ -43,13 +43,7 @@ class Service:
         return self._call(lambda: contracts.get(self.hosho, self.actor, contract_id))
 
     def case_event(self, case_id: int, command: c.ItemArrived | c.Estimate | c.Progress) -> Reply:
-        data = command.model_dump()
-        kind = data.pop("kind")
-        on = data.pop("date")
-        extra = {"check_sheet_on": data.pop("check_sheet_date", None)}
-        return self._call(
-            lambda: cases.record_event(self.hosho, self.actor, case_id, kind=kind, on=on, **data, **extra)
-        )
+        return self._call(lambda: cases.record_event(self.hosho, self.actor, case_id, command))
 
     def closures(self, program: str, year: int) -> Reply:
         return self._call(lambda: calendars.year_closures(self.hosho, program, year))
@@ -68,33 +62,14 @@ class Service:
 
 
 # The service function of each contract action (hosho.service): one command in, one answer out.
-# TEMPORARY (until the service takes the commands): adapters to the old signatures.
 ACTIONS: dict[type[c.Command], Callable[[Hosho, Actor, int, Any], Any]] = {
-    c.Pay: lambda h, a, i, x: contracts.pay_fee(h, a, i, on=x.date),
-    c.TransferOwnership: lambda h, a, i, x: contracts.transfer(h, a, i, on=x.date),
-    c.ReportChange: lambda h, a, i, x: contracts.report_changes(
-        h, a, i, on=x.date, fields=x.fields.model_dump(exclude_none=True)
-    ),
-    c.MakerReplacement: lambda h, a, i, x: contracts.replace_by_maker(
-        h, a, i, on=x.date, reported=x.reported, serial=x.serial
-    ),
-    c.RequestRepair: lambda h, a, i, x: cases.request_repair(h, a, i, cases.RequestInput(**x.model_dump())),
-    c.Cancel: lambda h, a, i, x: refunds.cancel_contract(
-        h, a, i, on=x.date, reason=x.reason.value, transfer_fee=x.transfer_fee
-    ),
+    c.Pay: contracts.pay_fee,
+    c.TransferOwnership: contracts.transfer,
+    c.ReportChange: contracts.report_changes,
+    c.MakerReplacement: contracts.replace_by_maker,
+    c.RequestRepair: cases.request_repair,
+    c.Cancel: refunds.cancel_contract,
 }
-
-
-def _legacy_enrol(command: c.Enrol) -> Any:
-    data = command.model_dump()
-    return contracts.EnrollmentInput(
-        **{k: v for k, v in data.items() if k not in ("subscriber", "equipment", "site")},
-        subscriber=contracts.SubscriberInput(**data["subscriber"]),
-        equipment=tuple(contracts.EquipmentInput(**e) for e in data["equipment"]),
-        site_postal_code=data["site"]["postal_code"],
-        site_country=data["site"]["country"],
-        remote_island=data["site"]["remote_island"],
-    )
 
 
 @contextmanager

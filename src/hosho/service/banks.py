@@ -91,16 +91,16 @@ def checked_account(
     _formats(given, field)
     bank = session.get(m.ZenginBank, (snapshot, given.bank_code))
     if bank is None:
-        raise ServiceError(422, CODE, f"no bank {given.bank_code} in the Zengin code data", field=f"{field}.bank_code")
+        raise ServiceError(CODE, f"no bank {given.bank_code} in the Zengin code data", field=f"{field}.bank_code")
     branch = session.get(m.ZenginBranch, (snapshot, given.bank_code, given.branch_code))
     if branch is None:
         raise ServiceError(
-            422, CODE, f"no branch {given.branch_code} of bank {given.bank_code}", field=f"{field}.branch_code"
+            CODE, f"no branch {given.branch_code} of bank {given.bank_code}", field=f"{field}.branch_code"
         )
     try:
         holder = zengin.zengin_kana(given.holder, field=f"{field}.holder")
     except zengin.ZenginError as error:
-        raise ServiceError(422, CODE, error.message, field=error.field) from None
+        raise ServiceError(CODE, error.message, field=error.field) from None
     return m.BankAccount(
         bank_code=bank.code,
         bank_name=bank.name,
@@ -123,9 +123,9 @@ def _formats(given: BankAccountIn, field: str) -> None:
         ("account_number", given.account_number, r"\d{1,7}", "1 to 7 digits"),
     ):
         if not re.fullmatch(pattern, value):
-            raise ServiceError(422, CODE, f"{name} is {say}, got {value!r}", field=f"{field}.{name}")
+            raise ServiceError(CODE, f"{name} is {say}, got {value!r}", field=f"{field}.{name}")
     if given.account_type not in {t.value for t in zengin.AccountType}:
-        raise ServiceError(422, CODE, "account_type is 1 (普通), 2 (当座) or 4 (貯蓄)", field=f"{field}.account_type")
+        raise ServiceError(CODE, "account_type is 1 (普通), 2 (当座) or 4 (貯蓄)", field=f"{field}.account_type")
 
 
 def view(account: m.BankAccount) -> AccountView:

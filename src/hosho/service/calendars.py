@@ -125,13 +125,13 @@ def set_closures(hosho: Hosho, actor: Actor, program_id: str, command: SetClosur
 def _current_terms(hosho: Hosho, program_id: str) -> ProgramVersion:
     program = hosho.rules.catalog.programs.get(program_id)
     if program is None:
-        raise ServiceError(404, "not_found", f"program {program_id} not found")
+        raise ServiceError("not_found", f"program {program_id} not found")
     return program.version_on(hosho.today())
 
 
 def _check_year(year: int) -> None:
     if not 2000 <= year <= 2060:
-        raise ServiceError(422, "invalid_request", "the calendar covers the years 2000 to 2060", field="year")
+        raise ServiceError("invalid_request", "the calendar covers the years 2000 to 2060", field="year")
 
 
 def _range(item: dict[str, str | None]) -> DateRange:

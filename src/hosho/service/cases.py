@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,51 +10,70 @@ from sqlalchemy.orm import Session
 from hosho.domain.contract import CaseState, DomainError
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.program import ServiceMode
+from hosho.domain.repairs import RepairDecision as DomainDecision
 from hosho.domain.repairs import RepairRequest, decide_repair, record_arrival, record_estimate
+from hosho.programs.catalog import Vocabulary
 from hosho.service.calendars import calendar_for
+from hosho.service.commands import Estimate, ItemArrived, Progress, RequestRepair
 from hosho.service.context import Actor, Hosho, Role, ServiceError, known_program, not_found, retailer_scope
-from hosho.service.contracts import change
-from hosho.service.views import case_view, costs_view, deadline_view, decision_view
+from hosho.service.contracts import _domain_error, change
+from hosho.service.results import BoardCase, CaseProgress, Decision, EstimateView, RepairDecision
+from hosho.service.views import case_fields, costs_view, deadline_view, decision_fields
 from hosho.store import models as m
+from hosho.store import repository
 
 INTAKE = frozenset({Role.ADMIN, Role.AGENT})
 REPAIR_DESK = frozenset({Role.ADMIN, Role.AGENT, Role.TECHNICIAN})
-EVENTS = ("visit_scheduled", "visit_done", "item_arrived", "estimate", "repaired", "shipped", "replaced")
+# Every kind of case event, as the commands define them.
+EVENTS = tuple(
+    kind for model in (ItemArrived, Estimate, Progress) for kind in get_args(model.model_fields["kind"].annotation)
+)
 
 
-@dataclass(frozen=True, slots=True)
-class RequestInput:
-    at: datetime
-    cause: str
-    country: str = "JP"
-    needs_parts: bool = True
-    part: str | None = None
-    install_height_m: Decimal | None = None
-    claim: str = "repair"
+def check_words(command: RequestRepair, vocabulary: Vocabulary) -> None:
+    """Causes, parts and claims are words of the vocabulary: each word outside it is named with its field."""
+    errors = tuple(
+        (name, f"Input should be one of {', '.join(repr(word) for word in words)}")
+        for name, value, words in (
+            ("cause", command.cause, vocabulary.causes),
+            ("part", command.part, vocabulary.parts),
+            ("claim", command.claim, vocabulary.claims),
+        )
+        if value is not None and value not in words
+    )
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ServiceError(
+            "invalid_request", f"{errors[0][0]}: {errors[0][1]}{more}", field=errors[0][0], errors=errors
+        )
 
 
-def request_repair(hosho: Hosho, actor: Actor, contract_id: int, data: RequestInput) -> dict[str, Any]:
+def _request(command: RequestRepair) -> RepairRequest:
+    return RepairRequest(
+        at=command.at,
+        cause=command.cause,
+        country=command.country,
+        needs_parts=command.needs_parts,
+        part=command.part,
+        install_height_m=command.install_height_m,
+        claim=command.claim,
+    )
+
+
+def request_repair(hosho: Hosho, actor: Actor, contract_id: int, command: RequestRepair) -> RepairDecision:
     """Decide the request, open its case and store the decision with the clauses it cites."""
+    check_words(command, hosho.rules.catalog.vocabulary)
     answer: dict[str, Any] = {}
 
-    def act(session: Session, row: m.Contract, contract: DomainContract) -> object:
+    def act(session: Session, row: m.Contract, contract: DomainContract) -> DomainDecision:
         calendar = calendar_for(hosho, session, row.program_id, contract.terms)
-        request = RepairRequest(
-            at=data.at,
-            cause=data.cause,
-            country=data.country,
-            needs_parts=data.needs_parts,
-            part=data.part,
-            install_height_m=data.install_height_m,
-            claim=data.claim,
-        )
-        decision = decide_repair(contract, request, calendar)
+        decision = decide_repair(contract, _request(command), calendar)
         case = contract.cases[-1]
         stored = m.RepairCase(
             number=case.number,
             requested_at=decision.reception.requested_at,
             received_on=decision.received_on,
-            cause=data.cause,
+            cause=command.cause,
             covered=decision.covered,
             state=case.state.value,
             visit_by=decision.visit_by,
@@ -66,76 +81,57 @@ def request_repair(hosho: Hosho, actor: Actor, contract_id: int, data: RequestIn
         )
         row.cases.append(stored)
         session.flush()
-        view = decision_view(
-            decision, stored, contract.terms, hosho.rules.catalog, calendar, contract.plan.service_mode.value
+        fields = decision_fields(
+            decision, stored.id, contract.terms, hosho.rules.catalog, contract.plan.service_mode.value
         )
-        stored.decision = json.loads(json.dumps(view, default=_json_default))
+        stored.decision = Decision(**fields).model_dump(mode="json")
         stored.events.append(
             m.CaseEvent(
-                at=hosho.clock(), kind="requested", on_date=decision.received_on, data={"decision": view["decision"]}
+                at=hosho.clock(), kind="requested", on_date=decision.received_on, data={"decision": fields["decision"]}
             )
         )
-        answer.update(view)
+        answer.update(fields)
         return decision
 
-    try:
-        contract_view, _ = change(hosho, actor, contract_id, "case.requested", act, roles=INTAKE)
-    except ServiceError:
-        raise
-    answer["contract_status"] = contract_view["status"]
-    return answer
+    contract, _ = change(hosho, actor, contract_id, "case.requested", act, roles=INTAKE)
+    return RepairDecision(**answer, contract_status=contract.status)
 
 
-def preview_repair(hosho: Hosho, actor: Actor, contract_id: int, data: RequestInput) -> dict[str, Any]:
+def preview_repair(hosho: Hosho, actor: Actor, contract_id: int, command: RequestRepair) -> Decision:
     """The decision an agent shows before saving: computed on a copy, nothing stored."""
-    from hosho.service.contracts import _domain_error
-    from hosho.store import repository
-
+    check_words(command, hosho.rules.catalog.vocabulary)
     with hosho.reading() as session:
         row = repository.load(session, contract_id, retailer_id=retailer_scope(actor))
         if row is None:
             raise not_found(f"contract {contract_id}")
         contract = repository.to_domain(row, hosho.rules.catalog)
         calendar = calendar_for(hosho, session, row.program_id, contract.terms)
-        try:
-            decision = decide_repair(
-                contract,
-                RepairRequest(
-                    at=data.at,
-                    cause=data.cause,
-                    country=data.country,
-                    needs_parts=data.needs_parts,
-                    part=data.part,
-                    install_height_m=data.install_height_m,
-                    claim=data.claim,
-                ),
-                calendar,
-            )
-        except DomainError as error:
-            raise _domain_error(error) from None
-        placeholder = m.RepairCase(id=None, number=decision.case_number)
-        view = decision_view(
-            decision, placeholder, contract.terms, hosho.rules.catalog, calendar, contract.plan.service_mode.value
-        )
-        view["case_id"] = None
-        return view
+    try:
+        decision = decide_repair(contract, _request(command), calendar)
+    except DomainError as error:
+        raise _domain_error(error) from None
+    fields = decision_fields(decision, None, contract.terms, hosho.rules.catalog, contract.plan.service_mode.value)
+    return Decision(**fields)
 
 
-def record_event(
-    hosho: Hosho,
-    actor: Actor,
-    case_id: int,
-    *,
-    kind: str,
-    on: date,
-    amount: int | None = None,
-    repairable: bool = True,
-    check_sheet_on: date | None = None,
-    note: str | None = None,
-) -> dict[str, Any]:
+def open_case(hosho: Hosho, actor: Actor, contract_id: int) -> int | None:
+    """The id of the contract's open covered case (the one an arrival or an estimate applies to), or None."""
+    with hosho.reading() as session:
+        row = repository.load(session, contract_id, retailer_id=retailer_scope(actor))
+        if row is None:
+            raise not_found(f"contract {contract_id}")
+        case = repository.to_domain(row, hosho.rules.catalog).open_case()
+        if case is None:
+            return None
+        return next(stored.id for stored in row.cases if stored.number == case.number)
+
+
+CaseEvent = ItemArrived | Estimate | Progress
+
+
+def record_event(hosho: Hosho, actor: Actor, case_id: int, command: CaseEvent) -> CaseProgress:
     """Progress of a case; arrival and estimate go through the rules (deadline; cap → replacement)."""
-    if kind not in EVENTS:
-        raise ServiceError(422, "invalid_request", f"unknown event {kind!r} (one of {', '.join(EVENTS)})", field="kind")
+    kind = command.kind
     with hosho.reading() as session:
         found = session.execute(select(m.RepairCase.contract_id, m.RepairCase.number).where(m.RepairCase.id == case_id))
         located = found.one_or_none()
@@ -144,26 +140,29 @@ def record_event(
     contract_id, number = located
     result: dict[str, Any] = {}
 
-    def act(session: Session, row: m.Contract, contract: DomainContract) -> object:
+    def act(session: Session, row: m.Contract, contract: DomainContract) -> None:
         stored = next(case for case in row.cases if case.number == number)
         calendar = calendar_for(hosho, session, row.program_id, contract.terms)
-        if kind == "item_arrived" and contract.plan.service_mode is not ServiceMode.SENDBACK:
+        if isinstance(command, ItemArrived) and contract.plan.service_mode is not ServiceMode.SENDBACK:
             # Same order as the rules: the plan's mode is checked before the case (not_applicable first).
-            record_arrival(contract, item_on=on, check_sheet_on=on, calendar=calendar)
+            record_arrival(contract, item_on=command.date, check_sheet_on=command.date, calendar=calendar)
         if not stored.covered:
-            raise ServiceError(409, "no_open_case", "this request was not covered: there is no repair to record")
-        data: dict[str, Any] = {"note": note} if note else {}
-        if kind == "item_arrived":
+            raise ServiceError("no_open_case", "this request was not covered: there is no repair to record")
+        data: dict[str, Any] = {"note": command.note} if command.note else {}
+        on = command.date
+        if isinstance(command, ItemArrived):
             arrival = record_arrival(
                 contract,
-                item_on=on,
-                check_sheet_on=check_sheet_on or on,
+                item_on=command.date,
+                check_sheet_on=command.check_sheet_date or command.date,
                 calendar=calendar,
             )
             data["repair_due"] = arrival.deadline.due.isoformat()
-            result["deadline"] = deadline_view(arrival.deadline, calendar)
-        elif kind == "estimate":
-            estimate = record_estimate(contract, amount=amount, repairable=repairable, on=on)
+            result["deadline"] = deadline_view(arrival.deadline)
+        elif isinstance(command, Estimate):
+            on = command.date or stored.received_on
+            amount = command.amount
+            estimate = record_estimate(contract, amount=amount, repairable=command.repairable, on=on)
             stored.outcome = estimate.outcome
             data.update(
                 outcome=estimate.outcome,
@@ -171,32 +170,28 @@ def record_event(
                 replacement_limit=estimate.replacement_limit,
                 clauses=list(estimate.clauses),
             )
-            result["estimate_answer"] = {
-                "outcome": estimate.outcome,
-                "amount": amount,
-                "replacement_limit": estimate.replacement_limit,
-                "clauses": list(estimate.clauses),
-                "costs": costs_view(estimate.costs, hosho.rules.catalog),
-            }
+            result["estimate_answer"] = EstimateView(
+                outcome=estimate.outcome,
+                amount=amount,
+                replacement_limit=estimate.replacement_limit,
+                clauses=list(estimate.clauses),
+                costs=costs_view(estimate.costs, hosho.rules.catalog),
+            )
         elif kind in ("repaired", "shipped", "replaced"):
             case = next(c for c in contract.cases if c.number == number)
             case.state = CaseState.CLOSED if kind != "repaired" else CaseState.REPAIRED
         stored.events.append(m.CaseEvent(at=hosho.clock(), kind=kind, on_date=on, data=data))
-        return None
 
-    try:
-        change(hosho, actor, contract_id, f"case.{kind}", act, roles=REPAIR_DESK)
-    except DomainError as error:  # pragma: no cover - change() converts these
-        raise ServiceError(409, error.code, error.message) from None
+    change(hosho, actor, contract_id, f"case.{kind}", act, roles=REPAIR_DESK)
     with hosho.reading() as session:
         case_row = session.get(m.RepairCase, case_id)
         assert case_row is not None
-        return {**case_view(case_row), **result}
+        return CaseProgress(**case_fields(case_row), **result)
 
 
 def board(
     hosho: Hosho, actor: Actor, *, program: str | None = None, state: str | None = None, limit: int = 200
-) -> list[dict[str, Any]]:
+) -> list[BoardCase]:
     """Open covered cases by deadline, for the repair desk."""
     query = (
         select(m.RepairCase, m.Contract.program_id)
@@ -211,10 +206,4 @@ def board(
     if actor.role is Role.RETAILER:
         query = query.where(m.Contract.retailer_id == actor.retailer_id)
     with hosho.reading() as session:
-        return [{**case_view(case), "program": program_id} for case, program_id in session.execute(query)]
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
+        return [BoardCase(**case_fields(case), program=program_id) for case, program_id in session.execute(query)]

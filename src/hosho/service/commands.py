@@ -12,7 +12,6 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -20,6 +19,7 @@ from sqlalchemy import Column, String
 from sqlalchemy.orm import InstrumentedAttribute
 
 from hosho.domain.calendar import JST
+from hosho.domain.refunds import CancelReason as CancelReason
 from hosho.store import models as m
 
 
@@ -139,7 +139,7 @@ class Enrol(Command):
     site: Site = Field(default_factory=lambda: Site())
     maker_onsite_repair: bool | None = None
     retailer: Annotated[str, fits(m.Retailer.code)] | None = Field(
-        None, description="Retailer code; a retailer key always enrols for its own channel"
+        default=None, description="Retailer code; a retailer key always enrols for its own channel"
     )
     subscriber: Subscriber
 
@@ -162,7 +162,7 @@ class TransferOwnership(Command):
 class ChangedFields(Command):
     name: Annotated[str, fits(m.Subscriber.name)] | None = None
     name_kana: Annotated[str, fits(m.Subscriber.name_kana)] | None = Field(
-        None, description="The furigana; a new name without it drops the old one"
+        default=None, description="The furigana; a new name without it drops the old one"
     )
     phone: Annotated[str, fits(m.Subscriber.phone)] | None = None
     address: Annotated[str, fits(m.Subscriber.address)] | None = None
@@ -182,11 +182,6 @@ class MakerReplacement(Command):
     date: Date
     reported: bool = True
     serial: Annotated[str, fits(m.Equipment.serial)] | None = None
-
-
-class CancelReason(StrEnum):
-    CUSTOMER = "customer"
-    SALE_RESCINDED = "sale_rescinded"
 
 
 class BankAccountIn(Command):

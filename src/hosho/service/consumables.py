@@ -58,9 +58,9 @@ def due_for_replacement(
     """Active contracts whose replacement date (around the Nth anniversary of purchase) falls from today to the
     end of the `months`-th month; the window, each contract's date and the notice the terms give."""
     if not 1 <= months <= MAX_MONTHS:
-        raise ServiceError(422, "invalid_request", f"months must be 1–{MAX_MONTHS}", field="months")
+        raise ServiceError("invalid_request", f"months must be 1–{MAX_MONTHS}", field="months")
     if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ServiceError(422, "invalid_request", f"page ≥ 1 and per_page 1–{MAX_PER_PAGE}", field="page")
+        raise ServiceError("invalid_request", f"page ≥ 1 and per_page 1–{MAX_PER_PAGE}", field="page")
     start = today or hosho.today()
     end = period_end(start, months=months)
     answer: dict[str, Any] = {"from": start, "to": end, "months": months, "page": page, "per_page": per_page}

@@ -39,21 +39,32 @@ SYSTEM = Actor("system", Role.ADMIN)
 
 
 class ServiceError(Exception):
-    """A refusal with an error code, an HTTP-like status and, where one is to blame, the field."""
+    """A refusal: its code (the spec's, or not_found, forbidden, conflict, …), and the field and clauses to blame.
+
+    No HTTP in it: the API maps codes to statuses (api/problems.py), the console to Japanese (console/words.py).
+    `errors` lists every (field, message) when a request has more than one problem; `field` is the first.
+    """
 
     def __init__(
-        self, status: int, code: str, message: str, *, field: str | None = None, clauses: tuple[str, ...] = ()
+        self,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        clauses: tuple[str, ...] = (),
+        errors: tuple[tuple[str, str], ...] = (),
     ):
         super().__init__(message)
-        self.status, self.code, self.message, self.field, self.clauses = status, code, message, field, clauses
+        self.code, self.message, self.field, self.clauses = code, message, field, tuple(clauses)
+        self.errors = errors
 
 
 def not_found(what: str) -> ServiceError:
-    return ServiceError(404, "not_found", f"{what} not found")
+    return ServiceError("not_found", f"{what} not found")
 
 
 def forbidden(action: str) -> ServiceError:
-    return ServiceError(403, "forbidden", f"this key's role may not {action}")
+    return ServiceError("forbidden", f"this key's role may not {action}")
 
 
 def retailer_scope(actor: Actor) -> int | None:
@@ -64,7 +75,7 @@ def retailer_scope(actor: Actor) -> int | None:
 def known_program(hosho: Hosho, program: str | None) -> str | None:
     """A program filter names a shipped program, or the caller hears which field is wrong."""
     if program and program not in hosho.rules.catalog.programs:
-        raise ServiceError(422, "invalid_request", f"unknown program {program!r}", field="program")
+        raise ServiceError("invalid_request", f"unknown program {program!r}", field="program")
     return program
 
 

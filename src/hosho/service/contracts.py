@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,62 +18,25 @@ from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.enrollment import Enrollment
 from hosho.domain.lifecycle import manufacturer_replacement, pay, report_change, transfer_ownership
 from hosho.service.audit import record
+from hosho.service.commands import Enrol, MakerReplacement, Pay, ReportChange, TransferOwnership
 from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, not_found, retailer_scope
+from hosho.service.results import AuditEntry, ContractView
 from hosho.service.search import code_key, kana_key, name_key, phone_key
-from hosho.service.views import (
-    contract_view,
-)
+from hosho.service.views import contract_view
 from hosho.store import models as m
 from hosho.store import repository
 
 WRITERS = frozenset({Role.ADMIN, Role.AGENT, Role.RETAILER})
+Outcome = TypeVar("Outcome")
 
 
-@dataclass(frozen=True, slots=True)
-class SubscriberInput:
-    name: str
-    name_kana: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    postal_code: str | None = None
-    address: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EquipmentInput:
-    kind: str
-    model: str
-    serial: str
-    service_mode: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EnrollmentInput:
-    program: str
-    plan: str
-    purchase_date: date
-    subscriber: SubscriberInput
-    purchase_price: int | None = None
-    warranty_fee: int | None = None
-    manufacturer_warranty_months: int | None = None
-    repair_cap: int | None = None
-    operation_start_date: date | None = None
-    applied_on: date | None = None
-    equipment: tuple[EquipmentInput, ...] = ()
-    site_postal_code: str | None = None
-    site_country: str = "JP"
-    remote_island: bool | None = None
-    maker_onsite_repair: bool | None = None
-    retailer: str | None = None  # retailer code; a retailer key always enrols for its own channel
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, default=str).encode()).hexdigest()
+def fingerprint(command: Enrol) -> str:
+    """What an Idempotency-Key's repeat must match: the whole command, every field, defaults included."""
+    return hashlib.sha256(command.model_dump_json().encode()).hexdigest()
 
 
 def _domain_error(error: DomainError) -> ServiceError:
-    status = 409 if error.code in {"contract_not_active", "not_paid", "already_paid", "no_open_case"} else 422
-    return ServiceError(status, error.code, error.message, field=error.field, clauses=error.clauses)
+    return ServiceError(error.code, error.message, field=error.field, clauses=error.clauses)
 
 
 def _require(actor: Actor, roles: frozenset[Role], action: str) -> None:
@@ -90,23 +52,23 @@ def _retailer(session: Session, actor: Actor, code: str | None) -> m.Retailer | 
         return None
     found = session.execute(select(m.Retailer).where(m.Retailer.code == code)).scalar_one_or_none()
     if found is None:
-        raise ServiceError(422, "invalid_contract", f"unknown retailer {code!r}", field="retailer")
+        raise ServiceError("invalid_contract", f"unknown retailer {code!r}", field="retailer")
     return found
 
 
 def enroll(
-    hosho: Hosho, actor: Actor, data: EnrollmentInput, *, idempotency_key: str | None = None
-) -> tuple[dict[str, Any], bool]:
+    hosho: Hosho, actor: Actor, command: Enrol, *, idempotency_key: str | None = None
+) -> tuple[ContractView, bool]:
     """Open a pending contract. With an Idempotency-Key, a repeat returns the first contract (created=False)."""
     _require(actor, WRITERS, "enrol contracts")
-    fingerprint = data.fingerprint()
+    hashed = fingerprint(command)
     # The rules and the new rows first: on SQLite the transaction holds the only write lock, so it holds no more
     # than the writes.
-    enrollment = _decide(hosho, data)
-    row = _new_row(hosho, actor, data, enrollment, idempotency_key, fingerprint)
+    enrollment = _decide(hosho, command)
+    row = _new_row(hosho, actor, command, enrollment, idempotency_key, hashed)
     try:
         with hosho.transaction() as session:
-            row.retailer = _retailer(session, actor, data.retailer)
+            row.retailer = _retailer(session, actor, command.retailer)
             session.add(row)
             session.flush()
             record(session, hosho, actor, "contract.enrolled", row, None)
@@ -116,14 +78,14 @@ def enroll(
         # up only then, not before every enrolment.
         if idempotency_key is None:
             raise
-        existing = _by_idempotency(hosho, actor, idempotency_key, fingerprint)
+        existing = _by_idempotency(hosho, actor, idempotency_key, hashed)
         if existing is None:
             raise
         return existing, False
-    return {**view(hosho, row), "clauses": list(enrollment.clauses)}, True
+    return view(hosho, row, clauses=enrollment.clauses), True
 
 
-def _by_idempotency(hosho: Hosho, actor: Actor, key: str, fingerprint: str) -> dict[str, Any] | None:
+def _by_idempotency(hosho: Hosho, actor: Actor, key: str, fingerprint: str) -> ContractView | None:
     with hosho.reading() as session:
         row = (
             session.execute(
@@ -138,7 +100,6 @@ def _by_idempotency(hosho: Hosho, actor: Actor, key: str, fingerprint: str) -> d
             return None
         if row.request_hash != fingerprint:
             raise ServiceError(
-                409,
                 "idempotency_conflict",
                 "this Idempotency-Key was used for a different enrolment",
                 field="Idempotency-Key",
@@ -146,14 +107,27 @@ def _by_idempotency(hosho: Hosho, actor: Actor, key: str, fingerprint: str) -> d
         return view(hosho, row)
 
 
-def _decide(hosho: Hosho, data: EnrollmentInput) -> Enrollment:
+def _equipment(command: Enrol) -> tuple[Equipment, ...]:
+    """The items, each of a kind the terms know (a word outside them is the caller's error, named by its place)."""
+    kinds = tuple(kind.value for kind in EquipmentKind)  # in their order, for a message that reads the same
+    errors = tuple(
+        (f"equipment.{index}.kind", f"Input should be one of {', '.join(repr(kind) for kind in kinds)}")
+        for index, item in enumerate(command.equipment)
+        if item.kind not in kinds
+    )
+    if errors:
+        raise ServiceError("invalid_request", f"{errors[0][0]}: {errors[0][1]}", field=errors[0][0], errors=errors)
+    return tuple(
+        Equipment(EquipmentKind(item.kind), item.model, item.serial, item.service_mode) for item in command.equipment
+    )
+
+
+def _decide(hosho: Hosho, data: Enrol) -> Enrollment:
     """The terms' answer to the application (window, whole system, area, periods), or the refusal."""
+    equipment = _equipment(data)
     try:
         site = hosho.rules.site(
-            postal_code=data.site_postal_code, country=data.site_country, remote_island=data.remote_island
-        )
-        equipment = tuple(
-            Equipment(EquipmentKind(item.kind), item.model, item.serial, item.service_mode) for item in data.equipment
+            postal_code=data.site.postal_code, country=data.site.country, remote_island=data.site.remote_island
         )
         application = Application(
             plan_id=data.plan,
@@ -172,11 +146,11 @@ def _decide(hosho: Hosho, data: EnrollmentInput) -> Enrollment:
     except DomainError as error:
         raise _domain_error(error) from None
     except ValueError as error:
-        raise ServiceError(422, "invalid_contract", str(error), field="equipment") from None
+        raise ServiceError("invalid_contract", str(error), field="equipment") from None
 
 
 def _new_row(
-    hosho: Hosho, actor: Actor, data: EnrollmentInput, enrollment: Enrollment, key: str | None, fingerprint: str
+    hosho: Hosho, actor: Actor, data: Enrol, enrollment: Enrollment, key: str | None, fingerprint: str
 ) -> m.Contract:
     contract = enrollment.contract
     person = data.subscriber
@@ -229,11 +203,11 @@ def _new_row(
     )
 
 
-def view(hosho: Hosho, row: m.Contract) -> dict[str, Any]:
-    return contract_view(row, hosho.rules.catalog)
+def view(hosho: Hosho, row: m.Contract, *, clauses: tuple[str, ...] = ()) -> ContractView:
+    return contract_view(row, hosho.rules.catalog, clauses=clauses)
 
 
-def get(hosho: Hosho, actor: Actor, contract_id: int) -> dict[str, Any]:
+def get(hosho: Hosho, actor: Actor, contract_id: int) -> ContractView:
     with hosho.reading() as session:
         row = repository.load(session, contract_id, retailer_id=retailer_scope(actor))
         if row is None:
@@ -247,7 +221,7 @@ def certificate_row(hosho: Hosho, actor: Actor, contract_id: int) -> tuple[m.Con
         if row is None:
             raise not_found(f"contract {contract_id}")
         if row.certificate_number is None:
-            raise ServiceError(409, "not_paid", "no certificate before the fee is received (第1条)")
+            raise ServiceError("not_paid", "no certificate before the fee is received (第1条)")
         return row, repository.to_domain(row, hosho.rules.catalog)
 
 
@@ -256,21 +230,25 @@ def change(
     actor: Actor,
     contract_id: int,
     action: str,
-    apply: Any,
+    apply: Callable[[Session, m.Contract, DomainContract], Outcome],
     *,
     roles: frozenset[Role] = WRITERS,
-) -> tuple[dict[str, Any], Any]:
+) -> tuple[ContractView, Outcome]:
     """Load the aggregate under a row lock, let the domain act, write it back and audit it, in one transaction."""
     _require(actor, roles, action)
     try:
         return _change(hosho, actor, contract_id, action, apply)
     except StaleDataError:
-        raise ServiceError(
-            409, "conflict", "the contract was changed by another request; read it again and retry"
-        ) from None
+        raise ServiceError("conflict", "the contract was changed by another request; read it again and retry") from None
 
 
-def _change(hosho: Hosho, actor: Actor, contract_id: int, action: str, apply: Any) -> tuple[dict[str, Any], Any]:
+def _change(
+    hosho: Hosho,
+    actor: Actor,
+    contract_id: int,
+    action: str,
+    apply: Callable[[Session, m.Contract, DomainContract], Outcome],
+) -> tuple[ContractView, Outcome]:
     with hosho.transaction() as session:
         row = repository.load(session, contract_id, retailer_id=retailer_scope(actor), for_update=True)
         if row is None:
@@ -286,13 +264,12 @@ def _change(hosho: Hosho, actor: Actor, contract_id: int, action: str, apply: An
         flag_modified(row, "status")
         session.flush()
         record(session, hosho, actor, action, row, before)
-        answer = view(hosho, row)
-        answer["clauses"] = list(getattr(outcome, "clauses", ()))
-        return answer, outcome
+        return view(hosho, row, clauses=tuple(getattr(outcome, "clauses", ()))), outcome
 
 
-def pay_fee(hosho: Hosho, actor: Actor, contract_id: int, *, on: date) -> dict[str, Any]:
+def pay_fee(hosho: Hosho, actor: Actor, contract_id: int, command: Pay) -> ContractView:
     """第1条: the certificate is issued once the fee is received; its number is unique."""
+    on = command.date
 
     def act(session: Session, row: m.Contract, contract: DomainContract) -> object:
         outcome = pay(contract, on=on)
@@ -316,7 +293,10 @@ def _luhn(digits: str) -> int:
     return (10 - total % 10) % 10
 
 
-def transfer(hosho: Hosho, actor: Actor, contract_id: int, *, on: date) -> dict[str, Any]:
+def transfer(hosho: Hosho, actor: Actor, contract_id: int, command: TransferOwnership) -> ContractView:
+    """第6条(4): cover ends with the transfer."""
+    on = command.date
+
     def act(session: Session, row: m.Contract, contract: DomainContract) -> object:
         outcome = transfer_ownership(contract, on=on)
         session.add(_report(hosho, row, "ownership_transfer", on, {}))
@@ -325,8 +305,9 @@ def transfer(hosho: Hosho, actor: Actor, contract_id: int, *, on: date) -> dict[
     return change(hosho, actor, contract_id, "contract.transferred", act)[0]
 
 
-def report_changes(hosho: Hosho, actor: Actor, contract_id: int, *, on: date, fields: dict[str, str]) -> dict[str, Any]:
+def report_changes(hosho: Hosho, actor: Actor, contract_id: int, command: ReportChange) -> ContractView:
     """第4条第1項(1): the subscriber's name or contact details changed."""
+    on, fields = command.date, command.fields.model_dump(exclude_none=True)
 
     def act(session: Session, row: m.Contract, contract: DomainContract) -> object:
         outcome = report_change(contract, on=on, fields=fields)
@@ -350,10 +331,9 @@ def report_changes(hosho: Hosho, actor: Actor, contract_id: int, *, on: date, fi
     return change(hosho, actor, contract_id, "contract.change_reported", act)[0]
 
 
-def replace_by_maker(
-    hosho: Hosho, actor: Actor, contract_id: int, *, on: date, reported: bool, serial: str | None = None
-) -> dict[str, Any]:
+def replace_by_maker(hosho: Hosho, actor: Actor, contract_id: int, command: MakerReplacement) -> ContractView:
     """第2条第1項: the period does not change; 第4条第1項(2): an unreported replacement may void cover."""
+    on, reported, serial = command.date, command.reported, command.serial
 
     def act(session: Session, row: m.Contract, contract: DomainContract) -> object:
         outcome = manufacturer_replacement(contract, on=on, reported=reported)
@@ -367,7 +347,7 @@ def _report(hosho: Hosho, row: m.Contract, kind: str, on: date, fields: dict[str
     return m.ChangeReport(contract_id=row.id, kind=kind, reported_on=on, fields=fields, created_at=hosho.clock())
 
 
-def audit_trail(hosho: Hosho, actor: Actor, contract_id: int) -> list[dict[str, Any]]:
+def audit_trail(hosho: Hosho, actor: Actor, contract_id: int) -> list[AuditEntry]:
     with hosho.reading() as session:
         if repository.load(session, contract_id, retailer_id=retailer_scope(actor)) is None:
             raise not_found(f"contract {contract_id}")
@@ -376,6 +356,4 @@ def audit_trail(hosho: Hosho, actor: Actor, contract_id: int) -> list[dict[str, 
             .where(m.AuditEntry.entity == "contract", m.AuditEntry.entity_id == contract_id)
             .order_by(m.AuditEntry.id)
         ).scalars()
-        return [
-            {"at": e.at, "actor": e.actor, "action": e.action, "before": e.before, "after": e.after} for e in entries
-        ]
+        return [AuditEntry(at=e.at, actor=e.actor, action=e.action, before=e.before, after=e.after) for e in entries]

@@ -21,14 +21,14 @@ def _digest(secret: str) -> str:
 def create_key(hosho: Hosho, *, role: Role, name: str, retailer: str | None = None) -> str:
     """Create a key and return it in full; only its prefix and hash are kept."""
     if role is Role.RETAILER and retailer is None:
-        raise ServiceError(422, "invalid_request", "a retailer key needs its retailer code", field="retailer")
+        raise ServiceError("invalid_request", "a retailer key needs its retailer code", field="retailer")
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     with hosho.transaction() as session:
         retailer_id = None
         if retailer is not None:
             retailer_id = session.execute(select(m.Retailer.id).where(m.Retailer.code == retailer)).scalar_one_or_none()
             if retailer_id is None:
-                raise ServiceError(422, "invalid_request", f"unknown retailer {retailer!r}", field="retailer")
+                raise ServiceError("invalid_request", f"unknown retailer {retailer!r}", field="retailer")
         session.add(
             m.ApiKey(
                 prefix=prefix,

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Select, bindparam, exists, func, select
 
 from hosho.service.context import Actor, Hosho, known_program, retailer_scope
+from hosho.service.results import CaseView, ContractPage
 from hosho.service.search import code_key, is_kana, name_key, phone_key, prefix_upper_bound
 from hosho.service.views import CARD_COLUMNS, EQUIPMENT_COLUMNS, SUBSCRIBER_COLUMNS, case_view, contract_card
 from hosho.store import models as m
@@ -93,7 +94,7 @@ def search(
     program: str | None = None,
     page: int = 1,
     per_page: int = 20,
-) -> dict[str, Any]:
+) -> ContractPage:
     """Contracts matching every filter given; names match as a prefix, width and spacing folded."""
     values: dict[str, Any] = {}
     if certificate_number:
@@ -125,7 +126,7 @@ def search(
             found = reader.rows(_equipment_of(len(ids)), {f"id_{index}": id_ for index, id_ in enumerate(ids)})
             for item in found:
                 equipment[item.pop("contract_id")].append(item)
-    cases: dict[int, list[dict[str, Any]]] = {contract_id: [] for contract_id in ids}
+    cases: dict[int, list[CaseView]] = {contract_id: [] for contract_id in ids}
     if with_cases := [row["id"] for row in rows if row["has_cases"]]:
         with hosho.reading() as session:  # cases hold JSON and events: the ORM reads them
             for case in session.execute(_CASES_OF, {"ids": with_cases}).scalars():
@@ -143,10 +144,6 @@ def search(
         for row in rows
     ]
     capped = total > TOTAL_LIMIT
-    return {
-        "items": cards,
-        "page": page,
-        "per_page": per_page,
-        "total": TOTAL_LIMIT if capped else total,
-        "total_capped": capped,
-    }
+    return ContractPage(
+        items=cards, page=page, per_page=per_page, total=TOTAL_LIMIT if capped else total, total_capped=capped
+    )

@@ -119,7 +119,7 @@ def give_account(hosho: Hosho, actor: Actor, refund_id: int, given: BankAccountI
         if refund is None:
             raise not_found(f"refund {refund_id}")
         if refund.status not in (RefundStatus.AWAITING_ACCOUNT, RefundStatus.READY):
-            raise ServiceError(409, "conflict", f"the refund is {refund.status}: its account can no longer change")
+            raise ServiceError("conflict", f"the refund is {refund.status}: its account can no longer change")
         _attach(session, hosho, actor, refund, given, hosho.today(), field="bank_account")
         session.flush()
         session.expunge(refund)
@@ -137,7 +137,7 @@ def create_batch(hosho: Hosho, actor: Actor, command: CreateBatch) -> BatchView:
     try:
         zengin.check_transfer_date(transfer_date, bank_calendar(hosho))
     except zengin.ZenginError as error:
-        raise ServiceError(422, "invalid_request", error.message, field=error.field) from None
+        raise ServiceError("invalid_request", error.message, field=error.field) from None
     with hosho.transaction() as session:
         batch = m.PayoutBatch(
             transfer_date=transfer_date,
@@ -159,7 +159,7 @@ def create_batch(hosho: Hosho, actor: Actor, command: CreateBatch) -> BatchView:
             select(func.count(), func.coalesce(func.sum(m.Refund.amount), 0)).where(m.Refund.batch_id == batch.id)
         ).one()
         if count == 0:
-            raise ServiceError(409, "conflict", "no refund is ready to be paid (each needs a bank account)")
+            raise ServiceError("conflict", "no refund is ready to be paid (each needs a bank account)")
         batch.count, batch.total = count, total
         at, today = hosho.clock(), hosho.today()
         session.execute(
@@ -197,7 +197,6 @@ def batch_file(hosho: Hosho, actor: Actor, batch_id: int, payer: Payer | None = 
     payer = payer or Payer.load()
     if payer is None:
         raise ServiceError(
-            409,
             "conflict",
             "the payer (依頼人) is not configured: set HOSHO_PAYER_CODE, _NAME, _BANK, _BRANCH, "
             "_ACCOUNT_TYPE and _ACCOUNT",
@@ -207,7 +206,7 @@ def batch_file(hosho: Hosho, actor: Actor, batch_id: int, payer: Payer | None = 
         if batch is None:
             raise not_found(f"batch {batch_id}")
         if batch.status == BatchStatus.CANCELLED:
-            raise ServiceError(409, "conflict", "the batch was cancelled")
+            raise ServiceError("conflict", "the batch was cancelled")
         a = m.BankAccount
         rows = session.execute(
             select(
@@ -241,7 +240,7 @@ def batch_file(hosho: Hosho, actor: Actor, batch_id: int, payer: Payer | None = 
             zengin.TransferFile(zengin.Requester(payer.code, name, own), batch.transfer_date, transfers)
         )
     except zengin.ZenginError as error:
-        raise ServiceError(409, "conflict", f"{error.field}: {error.message}") from None
+        raise ServiceError("conflict", f"{error.field}: {error.message}") from None
 
 
 def _payer_account(hosho: Hosho, session: Session, payer: Payer) -> zengin.Account:
@@ -279,7 +278,7 @@ def cancel_batch(hosho: Hosho, actor: Actor, batch_id: int) -> BatchView:
             .where(m.Refund.batch_id == batch_id, m.Refund.status != RefundStatus.IN_BATCH.value)
         ).scalar_one()
         if answered:
-            raise ServiceError(409, "conflict", "the bank has answered for this batch: it can no longer be cancelled")
+            raise ServiceError("conflict", "the bank has answered for this batch: it can no longer be cancelled")
         refunds = session.execute(select(m.Refund).where(m.Refund.batch_id == batch_id)).scalars().all()
         for refund in refunds:
             refund.status, refund.batch_id = RefundStatus.READY.value, None
@@ -298,7 +297,7 @@ def record_answer(hosho: Hosho, actor: Actor, batch_id: int, command: BankAnswer
     _require(actor, batch_id)
     refund_id, answer, on, reason = command.refund_id, Answer(command.result), command.date, command.reason
     if answer is Answer.RETURNED and not reason:
-        raise ServiceError(422, "invalid_request", "a returned transfer needs its reason", field="reason")
+        raise ServiceError("invalid_request", "a returned transfer needs its reason", field="reason")
     with hosho.transaction() as session:
         refund = session.get(m.Refund, refund_id, with_for_update=True)
         if refund is None:
@@ -313,7 +312,7 @@ def record_answer(hosho: Hosho, actor: Actor, batch_id: int, command: BankAnswer
         if done == answer.value:
             return False
         if done is not None or refund.batch_id != batch_id or refund.status != RefundStatus.IN_BATCH:
-            raise ServiceError(409, "conflict", f"refund {refund_id} is not awaiting the bank's answer in this batch")
+            raise ServiceError("conflict", f"refund {refund_id} is not awaiting the bank's answer in this batch")
         if answer is Answer.PAID:
             refund.status = RefundStatus.PAID.value
             session.add(_entry(hosho, actor, refund, "paid", on, batch_id=batch_id))

@@ -58,11 +58,11 @@ def create_user(
     name = _normalise(username)
     role = Role(role)
     if not name or len(name) > MAX_USERNAME_LENGTH or any(ch.isspace() for ch in name):
-        raise ServiceError(422, "invalid_request", "username must be 1–80 characters without spaces", field="username")
+        raise ServiceError("invalid_request", "username must be 1–80 characters without spaces", field="username")
     _check_password(password)
     if (role is Role.RETAILER) != (retailer is not None):
         raise ServiceError(
-            422, "invalid_request", "a retailer user, and only a retailer user, names its retailer", field="retailer"
+            "invalid_request", "a retailer user, and only a retailer user, names its retailer", field="retailer"
         )
     password_hash = _hasher().hash(password)
     try:
@@ -73,7 +73,7 @@ def create_user(
                     select(m.Retailer.id).where(m.Retailer.code == retailer)
                 ).scalar_one_or_none()
                 if retailer_id is None:
-                    raise ServiceError(422, "invalid_request", f"unknown retailer {retailer!r}", field="retailer")
+                    raise ServiceError("invalid_request", f"unknown retailer {retailer!r}", field="retailer")
             row = m.User(
                 username=name,
                 password_hash=password_hash,
@@ -85,7 +85,7 @@ def create_user(
             session.flush()
             return _user(row)
     except IntegrityError:
-        raise ServiceError(409, "conflict", f"user {name!r} already exists", field="username") from None
+        raise ServiceError("conflict", f"user {name!r} already exists", field="username") from None
 
 
 def set_password(hosho: Hosho, username: str, password: str) -> User:
@@ -95,7 +95,7 @@ def set_password(hosho: Hosho, username: str, password: str) -> User:
     with hosho.transaction() as session:
         row = session.execute(select(m.User).where(m.User.username == _normalise(username))).scalar_one_or_none()
         if row is None:
-            raise ServiceError(404, "not_found", f"user {username!r} not found", field="username")
+            raise ServiceError("not_found", f"user {username!r} not found", field="username")
         row.password_hash = password_hash
         return _user(row)
 
@@ -103,7 +103,7 @@ def set_password(hosho: Hosho, username: str, password: str) -> User:
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ServiceError(
-            422, "invalid_request", f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
+            "invalid_request", f"password must be at least {MIN_PASSWORD_LENGTH} characters", field="password"
         )
 
 
