@@ -313,9 +313,14 @@ def test_a_refusal_by_the_terms_is_a_422_with_its_code_field_and_clauses(api: Ap
 
 def test_an_unpaid_contract_has_no_certificate_and_takes_no_repair_request(api: Api) -> None:
     cid = api.post("/v1/contracts", zest()).json()["id"]
-    assert_problem(api.get(f"/v1/contracts/{cid}/certificate.pdf"), 409, "not_paid")
+    no_certificate = assert_problem(api.get(f"/v1/contracts/{cid}/certificate.pdf"), 409, "not_paid")
+    assert no_certificate["clauses"] == ["第1条"]  # zest's own label for "a certificate once paid"
     repair = {"at": "2026-02-10T11:00:00", "cause": "normal_use"}
-    assert_problem(api.post(f"/v1/contracts/{cid}/repair-requests", repair), 409, "not_paid")
+    refused = assert_problem(api.post(f"/v1/contracts/{cid}/repair-requests", repair), 409, "not_paid")
+    assert refused["clauses"] == ["第1条"]
+    pack = api.post("/v1/contracts", ipro()).json()["id"]
+    unpaid_pack = assert_problem(api.get(f"/v1/contracts/{pack}/certificate.pdf"), 409, "not_paid")
+    assert unpaid_pack["clauses"] == ["契約コース"]  # ipro's
 
 
 def test_the_same_idempotency_key_answers_201_then_200_with_the_same_contract(api: Api) -> None:

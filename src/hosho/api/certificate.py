@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hosho.certificates.pdf import CertificateData, Product, date_ja
-from hosho.domain.contract import Contract, EquipmentKind
+from hosho.domain.contract import Contract
 from hosho.domain.enrollment import consumable_schedule
 from hosho.domain.program import ProgramVersion, ServiceMode
 from hosho.service.views import certificate_display
@@ -15,12 +15,6 @@ SERVICE_MODES_JA = {
     ServiceMode.ONSITE: "オンサイト",
     ServiceMode.SENDBACK: "センドバック",
     ServiceMode.MAKER: "メーカー保証に準ずる",
-}
-EQUIPMENT_JA = {
-    EquipmentKind.CAMERA: "カメラ",
-    EquipmentKind.RECORDER: "レコーダー",
-    EquipmentKind.SD_RECORDER: "SDメモリーレコーダー",
-    EquipmentKind.OTHER: "商品",
 }
 
 
@@ -39,6 +33,7 @@ def certificate_data(row: m.Contract, contract: Contract) -> CertificateData:
     schedule = consumable_schedule(terms, plan.consumable_replacements, contract.purchase_date)
     person = row.subscriber
     return CertificateData(
+        title=terms.certificate_title,
         certificate_number=number,
         issued_on=issued_on,
         program_name=terms.name,
@@ -50,7 +45,7 @@ def certificate_data(row: m.Contract, contract: Contract) -> CertificateData:
         subscriber_kana=person.name_kana,
         address=person.address,
         phone=person.phone,
-        products=tuple(Product(EQUIPMENT_JA[item.kind], item.model, item.serial) for item in contract.equipment),
+        products=tuple(Product(terms.kind_name(item.kind), item.model, item.serial) for item in contract.equipment),
         purchase_date=contract.purchase_date,
         coverage_start=contract.coverage_start,
         coverage_end=contract.coverage_end,

@@ -43,8 +43,7 @@ def enrollment_input(body: EnrollmentIn) -> contracts.EnrollmentInput:
         operation_start_date=body.operation_start_date,
         applied_on=body.applied_on,
         equipment=tuple(
-            contracts.EquipmentInput(item.kind.value, item.model, item.serial, item.service_mode)
-            for item in body.equipment
+            contracts.EquipmentInput(item.kind, item.model, item.serial, item.service_mode) for item in body.equipment
         ),
         site_postal_code=body.site.postal_code,
         site_country=body.site.country,

@@ -14,7 +14,6 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from hosho.domain.calendar import JST
-from hosho.domain.contract import EquipmentKind
 from hosho.domain.refunds import CancelReason
 
 
@@ -69,7 +68,13 @@ class SubscriberIn(RequestBody):
 
 
 class EquipmentIn(RequestBody):
-    kind: EquipmentKind
+    kind: Annotated[
+        str,
+        Field(
+            pattern=r"^[a-z][a-z0-9_]{0,19}$",
+            description="An equipment kind of the program (its rules.yaml equipment_kinds: camera, recorder, …)",
+        ),
+    ]
     model: Text
     serial: Text
     service_mode: Annotated[str, Field(min_length=1, max_length=20)] | None = None

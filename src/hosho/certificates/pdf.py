@@ -38,12 +38,6 @@ FONT_ENV = "HOSHO_CERT_FONT"
 DEFAULT_FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
 FONT_PACKAGE = "fonts-ipaexfont-gothic"
 
-# A maintenance pack (保守パック) is sold by how the technician serves: on site or by send-back. Any other mode
-# (メーカー保証に準ずる, …) follows the maker's warranty, which is what an extended warranty (延長保証) does.
-MAINTENANCE_PACK_MODES = frozenset({"オンサイト", "センドバック"})
-TITLE_MAINTENANCE_PACK = "保守パック加入者証"
-TITLE_EXTENDED_WARRANTY = "延長保証加入者証"
-
 MARGIN = 18 * mm
 FRAME_PADDING = 6  # reportlab's Frame default on each side: tables as wide as the text, not the page margin
 BODY_SIZE = 9.5
@@ -61,13 +55,14 @@ class CertificateFontError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Product:
-    kind: str  # Japanese, e.g. カメラ / レコーダー / 商品
+    kind: str  # Japanese, the program's name of the kind (equipment_kinds in rules.yaml)
     model: str
     serial: str
 
 
 @dataclass(frozen=True, slots=True)
 class CertificateData:
+    title: str  # the program's (rules.yaml certificate.title): 保守パック加入者証, 延長保証加入者証, …
     certificate_number: str
     issued_on: date
     program_name: str
@@ -91,10 +86,6 @@ class CertificateData:
     call_center_hours: str
     consumable_note: str | None  # e.g. 消耗部品の交換: 2027-04-01前後に1回
     key_clauses: tuple[tuple[str, str], ...]  # (label, Japanese text)
-
-
-def certificate_title(service_mode_ja: str) -> str:
-    return TITLE_MAINTENANCE_PACK if service_mode_ja in MAINTENANCE_PACK_MODES else TITLE_EXTENDED_WARRANTY
 
 
 def date_ja(d: date) -> str:
@@ -144,7 +135,7 @@ def render_certificate(data: CertificateData) -> bytes:
     """The certificate as PDF bytes; the same data gives the same bytes."""
     font = _register_font(find_font())
     styles = _Styles(font)
-    title = certificate_title(data.service_mode_ja)
+    title = data.title
     buffer = BytesIO()
     doc = SimpleDocTemplate(
         buffer,

@@ -11,8 +11,6 @@ ROLES = {"admin": "管理者", "agent": "コールセンター", "technician": "
 
 SERVICE_MODES = {"onsite": "オンサイト", "sendback": "センドバック", "maker": "メーカー保証に準ずる"}
 
-KINDS = {"camera": "カメラ", "recorder": "レコーダー", "sd_recorder": "SDレコーダー", "other": "商品"}
-
 CASE_STATES = {"open": "対応中", "repaired": "修理済み", "replaced": "代替品の提供", "closed": "完了"}
 
 # Progress of a case, in the order the repair desk records it.

@@ -10,7 +10,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from hosho.domain.calendar import JST
-from hosho.domain.contract import EquipmentKind
 from hosho.programs.catalog import Catalog
 from hosho.programs.schema import Count, IsoDate, Text
 from hosho.programs.yamlio import Document, LoadError, Problem, problems_from
@@ -52,7 +51,7 @@ class Strict(BaseModel):
 
 
 class EquipmentIn(Strict):
-    kind: EquipmentKind
+    kind: Annotated[str, Field(strict=True, min_length=1, max_length=20)]
     model: Text
     serial: Annotated[str, Field(strict=True, min_length=1)]
     service_mode: Literal["onsite", "sendback"] | None = None

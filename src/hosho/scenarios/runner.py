@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from hosho.domain.calendar import BusinessCalendar, Closures
-from hosho.domain.contract import Application, Contract, DomainError, Equipment, EquipmentKind
+from hosho.domain.contract import Application, Contract, DomainError, Equipment
 from hosho.domain.enrollment import Enrollment
 from hosho.domain.lifecycle import manufacturer_replacement, pay, report_change, transfer_ownership
 from hosho.domain.refunds import CancelReason, cancel
@@ -173,9 +173,7 @@ class InProcess:
                 manufacturer_warranty_months=c.manufacturer_warranty_months,
                 repair_cap=c.repair_cap,
                 operation_start_date=c.operation_start_date,
-                equipment=tuple(
-                    Equipment(EquipmentKind(e.kind), e.model, e.serial, e.service_mode) for e in c.equipment
-                ),
+                equipment=tuple(Equipment(e.kind, e.model, e.serial, e.service_mode) for e in c.equipment),
                 site=engine.site(
                     postal_code=c.site.postal_code, country=c.site.country, remote_island=c.site.remote_island
                 ),
@@ -187,7 +185,8 @@ class InProcess:
         contract = enrollment.contract
         closures = contract.terms.closures
         if scenario.closures is not None:
-            closures = Closures(annual=(), extra=tuple(parse_range(text) for text in scenario.closures))
+            extra = tuple(parse_range(text) for text in scenario.closures)
+            closures = Closures(annual=(), extra=extra, weekly=closures.weekly)
         self.contract, self.calendar = contract, engine.calendar(closures)
         return StepResult(0, "enrollment", c, enrollment_facts(enrollment), enrollment)
 

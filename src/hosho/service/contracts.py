@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from hosho.domain.contract import Application, DomainError, Equipment, EquipmentKind
+from hosho.domain.contract import Application, DomainError, Equipment
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.enrollment import Enrollment
-from hosho.domain.lifecycle import manufacturer_replacement, pay, report_change, transfer_ownership
+from hosho.domain.lifecycle import manufacturer_replacement, not_paid, pay, report_change, transfer_ownership
 from hosho.service.audit import record
 from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, not_found, retailer_scope
 from hosho.service.search import code_key, kana_key, name_key, phone_key
@@ -152,9 +152,7 @@ def _decide(hosho: Hosho, data: EnrollmentInput) -> Enrollment:
         site = hosho.rules.site(
             postal_code=data.site_postal_code, country=data.site_country, remote_island=data.remote_island
         )
-        equipment = tuple(
-            Equipment(EquipmentKind(item.kind), item.model, item.serial, item.service_mode) for item in data.equipment
-        )
+        equipment = tuple(Equipment(item.kind, item.model, item.serial, item.service_mode) for item in data.equipment)
         application = Application(
             plan_id=data.plan,
             purchase_date=data.purchase_date,
@@ -218,7 +216,7 @@ def _new_row(
         cases=[],  # new: the audit snapshot counts them without a query
         equipment=[
             m.Equipment(
-                kind=item.kind.value,
+                kind=item.kind,
                 model=item.model,
                 serial=item.serial,
                 serial_key=code_key(item.serial),
@@ -246,9 +244,10 @@ def certificate_row(hosho: Hosho, actor: Actor, contract_id: int) -> tuple[m.Con
         row = repository.load(session, contract_id, retailer_id=retailer_scope(actor))
         if row is None:
             raise not_found(f"contract {contract_id}")
-        if row.certificate_number is None:
-            raise ServiceError(409, "not_paid", "no certificate before the fee is received (第1条)")
-        return row, repository.to_domain(row, hosho.rules.catalog)
+        contract = repository.to_domain(row, hosho.rules.catalog)
+        if row.certificate_number is None:  # the clause that issues it only once paid is the program's
+            raise _domain_error(not_paid(contract.terms))
+        return row, contract
 
 
 def change(
