@@ -248,32 +248,30 @@ class VocabularyFile(Strict):
 
 
 Location = tuple[str | int, ...]
+ANY = "*"  # any index of a list or key of a map, in `label_fields`
 
 
 def label_refs(model: BaseModel, location: Location = ()) -> Iterator[tuple[Location, str]]:
     """Every `Label` value in a validated file, with its location (keys and indexes as in the YAML)."""
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
-        key = info.alias or name
-        yield from _refs(value, info.annotation, tuple(info.metadata), (*location, key))
+        yield from _refs(value, info.annotation, tuple(info.metadata), (*location, info.alias or name))
 
 
 def _refs(value: Any, annotation: Any, metadata: tuple[Any, ...], location: Location) -> Iterator[tuple[Location, str]]:
     if value is None:
         return
-    while get_origin(annotation) is Annotated:
-        annotation, *extra = get_args(annotation)
-        metadata = (*metadata, *extra)
+    annotation, metadata = _unwrap(annotation, metadata)
     if any(isinstance(item, LabelRef) for item in metadata):
         yield location, value
         return
     origin = get_origin(annotation)
     if origin is Union or origin is types.UnionType:
+        # Only `X | None` occurs in these files: the one other option is the value's type.
         for option in get_args(annotation):
             if option is not type(None):
                 yield from _refs(value, option, (), location)
-        return
-    if isinstance(value, BaseModel):
+    elif isinstance(value, BaseModel):
         yield from label_refs(value, location)
     elif origin is list and isinstance(value, list):
         (item_type,) = get_args(annotation)
@@ -283,3 +281,34 @@ def _refs(value: Any, annotation: Any, metadata: tuple[Any, ...], location: Loca
         _key_type, value_type = get_args(annotation)
         for key, item in value.items():
             yield from _refs(item, value_type, (), (*location, str(key)))
+
+
+def label_fields(model: type[BaseModel], location: Location = ()) -> set[Location]:
+    """Where a file of this model may hold labels, `ANY` standing for list indexes and map keys."""
+    found: set[Location] = set()
+    for name, info in model.model_fields.items():
+        found |= _fields(info.annotation, tuple(info.metadata), (*location, info.alias or name))
+    return found
+
+
+def _fields(annotation: Any, metadata: tuple[Any, ...], location: Location) -> set[Location]:
+    annotation, metadata = _unwrap(annotation, metadata)
+    if any(isinstance(item, LabelRef) for item in metadata):
+        return {location}
+    origin = get_origin(annotation)
+    if origin is Union or origin is types.UnionType:
+        return {found for option in get_args(annotation) for found in _fields(option, (), location)}
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return label_fields(annotation, location)
+    if origin is list:
+        return _fields(get_args(annotation)[0], (), (*location, ANY))
+    if origin is dict:
+        return _fields(get_args(annotation)[1], (), (*location, ANY))
+    return set()
+
+
+def _unwrap(annotation: Any, metadata: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
+    while get_origin(annotation) is Annotated:
+        annotation, *extra = get_args(annotation)
+        metadata = (*metadata, *extra)
+    return annotation, metadata
