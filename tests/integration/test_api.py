@@ -408,6 +408,13 @@ def test_programs_list_their_versions_plans_and_clauses(api: Api) -> None:
     assert "onsite-5y" in [plan["id"] for plan in version["plans"]]
     assert version["parameters"]["service_levels"] == {"onsite": 2, "sendback": 4}
     assert version["parameters"]["enrollment"]["whole_system_required"] is True
+    kinds = {kind["kind"]: kind for kind in version["parameters"]["equipment_kinds"]}
+    assert kinds["sd_recorder"] == {
+        "kind": "sd_recorder",
+        "name_ja": "SDメモリーレコーダー",
+        "system_role": "recorder",
+        "recorder": True,
+    }
     clauses = api.get("/v1/programs/zest/clauses").json()
     assert clauses["terms_version"] == "zest@2020-01-01"
     by_label = {clause["label"]: clause for clause in clauses["clauses"]}
