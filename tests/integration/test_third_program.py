@@ -9,14 +9,17 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from hosho.api.app import create_app
+from hosho.console import mount_console
 from hosho.engine import Engine
 from hosho.programs.catalog import load_catalog
 from hosho.scenarios.runner import run_file, scenario_files
-from hosho.service import keys
+from hosho.service import keys, users
 from hosho.service.context import Hosho, Role
 from tests.conftest import ROOT
 
@@ -103,3 +106,23 @@ def test_the_service_refuses_a_cabinet_without_its_condensing_unit(agent: tuple[
         "invalid_contract",
         "equipment.0.kind",
     )
+
+
+def test_the_console_shows_the_third_programs_equipment_in_its_words(
+    agent: tuple[TestClient, dict[str, str]], hosho: Hosho, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, headers = agent
+    body = _fridge(("freezer", "FZ-1"), ("condensing_unit", "CU-1"))
+    cid = client.post("/v1/contracts", json=body, headers=headers).json()["id"]
+    monkeypatch.setattr(users, "_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    users.create_user(hosho, "sato", "correct horse battery", "agent", "佐藤")
+    app = FastAPI()
+    mount_console(app, hosho, secret_key=b"0123456789abcdef0123456789abcdef")
+    with TestClient(app) as console:
+        login = console.get("/console/login").text
+        token = login.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        form = {"username": "sato", "password": "correct horse battery", "csrf_token": token}
+        assert console.post("/console/login", data=form, follow_redirects=False).status_code == 303
+        page = console.get(f"/console/contracts/{cid}")
+    assert page.status_code == 200
+    assert "<td>業務用冷凍庫</td>" in page.text and "<td>コンデンシングユニット</td>" in page.text
