@@ -18,7 +18,8 @@ from hosho.api.app import create_app
 from hosho.console import mount_console
 from hosho.engine import Engine
 from hosho.programs.catalog import load_catalog
-from hosho.scenarios.runner import run_file, scenario_files
+from hosho.scenarios.http_runner import executor_for
+from hosho.scenarios.runner import check_file, run_file, scenario_files
 from hosho.service import keys, users
 from hosho.service.context import Hosho, Role
 from tests.conftest import ROOT
@@ -49,6 +50,15 @@ def test_a_scenario_of_the_third_program_passes(engine: Engine, path: Path) -> N
     outcome = run_file(path, engine)
     assert outcome.passed, "\n".join(map(str, [*outcome.problems, *outcome.failures]))
     assert outcome.results, "the scenario ran no step"
+
+
+def test_the_third_programs_scenarios_pass_through_the_api_too(hosho: Hosho, engine: Engine) -> None:
+    key = keys.create_key(hosho, role=Role.AGENT, name="scenarios")
+    with TestClient(create_app(hosho), headers={"Authorization": f"Bearer {key}"}) as client:
+        for path in SCENARIOS:
+            through_api = check_file(path, engine.catalog, executor_for(client))
+            assert [str(line) for line in (*through_api.problems, *through_api.failures)] == [], path.name
+            assert through_api.results
 
 
 def test_without_its_folder_the_third_program_is_unknown() -> None:
