@@ -248,8 +248,11 @@ def test_a_malformed_body_is_a_422_problem_naming_the_first_field(api: Api) -> N
     assert problem["field"] == fields[0]
     assert set(fields) == {"purchase_price", "subscriber.name", "colour"}
     assert PHONE not in str(problem["errors"])  # the input is not echoed back
-    equipment = zest(equipment=[{"kind": "toaster", "model": "X", "serial": "1"}])
+    equipment = zest(equipment=[{"kind": "Toaster!", "model": "X", "serial": "1"}])
     assert assert_problem(api.post("/v1/contracts", equipment), 422, "invalid_request")["field"] == "equipment.0.kind"
+    # A well-formed kind that the program does not define: the program's data refuses it, as an unknown plan.
+    toaster = zest(equipment=[{"kind": "toaster", "model": "X", "serial": "1"}])
+    assert assert_problem(api.post("/v1/contracts", toaster), 422, "invalid_contract")["field"] == "equipment.0.kind"
     broken = api.client.post(
         "/v1/contracts", content=b"{not json", headers={**api.headers("agent"), "Content-Type": "application/json"}
     )
