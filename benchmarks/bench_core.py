@@ -12,14 +12,14 @@ from datetime import date, datetime, timedelta
 
 from benchmarks.machine import describe
 from hosho.domain.calendar import JST, receive
-from hosho.domain.contract import Application, Equipment, EquipmentKind, Site
+from hosho.domain.contract import Application, Equipment, Site
 from hosho.domain.lifecycle import pay
 from hosho.domain.refunds import bulk_customer_refunds
 from hosho.domain.repairs import RepairRequest, decide_repair
 from hosho.engine import Engine
 
 SITE = Site(postal_code="1000001", country="JP", remote_island=False)
-SYSTEM = (Equipment(EquipmentKind.CAMERA, "WV-X1", "C1"), Equipment(EquipmentKind.RECORDER, "WJ-NX1", "R1"))
+SYSTEM = (Equipment("camera", "WV-X1", "C1"), Equipment("recorder", "WJ-NX1", "R1"))
 
 
 def contracts(engine: Engine, count: int, rng: random.Random) -> list:  # type: ignore[type-arg]

@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.machine import describe
 from hosho.domain.calendar import JST
-from hosho.domain.contract import Application, Equipment, EquipmentKind
+from hosho.domain.contract import Application, Equipment
 from hosho.domain.enrollment import coverage_period
 from hosho.engine import Engine
 from hosho.service import contracts, keys, lookup
@@ -142,8 +142,8 @@ PLANS = [
 KADEN_MODELS = [("NR-F658WPX", "RF"), ("NA-LX129CL", "WD"), ("TH-55MX950", "TV"), ("NE-UBS10A", "MW")]
 AIRCON_MODELS = [("CS-X404D2", "AC"), ("CS-EX284D", "AC"), ("MSZ-ZW4024S", "MS")]
 CAMERAS = ["WV-X1551LN", "WV-S2136L", "WV-X2571LN", "WV-S1536LNS"]
-RECORDERS = [("WJ-NX400K", EquipmentKind.RECORDER), ("WJ-NX310K", EquipmentKind.RECORDER),
-             ("WV-SD510", EquipmentKind.SD_RECORDER)]  # fmt: skip
+RECORDERS = [("WJ-NX400K", "recorder"), ("WJ-NX310K", "recorder"),
+             ("WV-SD510", "sd_recorder")]  # fmt: skip
 
 SUBSCRIBER_COLUMNS = (
     "id",
@@ -391,7 +391,7 @@ class Generator:
             yield "other", model, f"{prefix}{cid:08d}{self._below(10)}", None
             return
         recorder, kind = self._pick(RECORDERS)
-        yield kind.value, recorder, f"R{self._pick('ABCD')}{cid:08d}", None
+        yield kind, recorder, f"R{self._pick('ABCD')}{cid:08d}", None
         for index in range(1 + self._below(6)):
             yield "camera", self._pick(CAMERAS), f"C{self._pick('EFGH')}{cid:08d}-{index}", None
 
@@ -567,7 +567,7 @@ def verify(hosho: Hosho, first_id: int, last_id: int, rng: random.Random) -> Non
 
 
 def _check_against_rules(rules: Engine, view: dict[str, Any]) -> None:
-    equipment = tuple(Equipment(EquipmentKind(e["kind"]), e["model"], e["serial"]) for e in view["equipment"])
+    equipment = tuple(Equipment(e["kind"], e["model"], e["serial"]) for e in view["equipment"])
     application = Application(
         plan_id=view["plan"]["id"],
         purchase_date=view["purchase_date"],

@@ -11,7 +11,7 @@ from hosho.domain.calendar import BusinessCalendar, Closures
 from hosho.domain.contract import Application, DomainError, Site
 from hosho.domain.enrollment import Enrollment, enroll
 from hosho.geo.postal import InvalidPostalCode, PostalDirectory, UnknownPostalCode, default_directory
-from hosho.programs.catalog import Catalog, load_catalog
+from hosho.programs.catalog import Catalog, extra_program_paths, load_catalog
 
 
 class Engine:
@@ -22,7 +22,7 @@ class Engine:
 
     @cached_property
     def catalog(self) -> Catalog:
-        return self._catalog or load_catalog()
+        return self._catalog or load_catalog(extra=extra_program_paths())
 
     @cached_property
     def postal(self) -> PostalDirectory:
@@ -30,7 +30,7 @@ class Engine:
 
     def calendar(self, closures: Closures) -> BusinessCalendar:
         """One calendar per set of closures (building one precomputes every business day of 2000–2060)."""
-        key = (closures.annual, tuple(sorted(closures.by_year.items())), closures.extra)
+        key = (closures.annual, tuple(sorted(closures.by_year.items())), closures.extra, closures.weekly)
         calendar = self._calendars.get(key)
         if calendar is None:
             calendar = self._calendars[key] = BusinessCalendar(closures)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -112,3 +113,37 @@ def test_check_api_needs_nothing_beyond_the_package_s_own_requirements() -> None
 
     runtime = [r.split(";")[0].split("==")[0].strip() for r in requires("hosho") or () if "extra ==" not in r]
     assert "httpx" in runtime
+
+
+THIRD_PROGRAM = ROOT / "tests" / "fixtures" / "programs"
+
+
+def _hosho_with_programs(path: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HOSHO_PROGRAMS_PATH": path}
+    return subprocess.run(
+        [sys.executable, "-m", "hosho.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+
+
+def test_check_runs_a_third_programs_scenarios_loaded_from_hosho_programs_path() -> None:
+    scenarios = THIRD_PROGRAM / "hokusei" / "scenarios"
+    count = len(list(scenarios.glob("*.yaml")))
+    result = _hosho_with_programs(str(THIRD_PROGRAM), "check", scenarios)
+    assert (result.returncode, result.stdout.splitlines()[-1]) == (0, f"{count} passed, 0 failed"), result.stdout
+    listed = _hosho_with_programs(str(THIRD_PROGRAM), "programs")
+    assert "hokusei@2024-04-01  北星冷機 業務用冷蔵庫 保守サービス" in listed.stdout
+    without = hosho("check", scenarios)
+    assert without.returncode == 1
+    assert "unknown program 'hokusei'" in without.stdout
+
+
+def test_a_missing_programs_folder_is_one_line_without_a_traceback(tmp_path: Path) -> None:
+    result = _hosho_with_programs(str(tmp_path / "nowhere"), "programs")
+    assert result.returncode == 2
+    assert f"{tmp_path / 'nowhere'}: no such program folder" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -251,8 +251,11 @@ def test_a_malformed_body_is_a_422_problem_naming_the_first_field(api: Api) -> N
     assert problem["field"] == fields[0]
     assert set(fields) == {"purchase_price", "subscriber.name", "colour"}
     assert PHONE not in str(problem["errors"])  # the input is not echoed back
-    equipment = zest(equipment=[{"kind": "toaster", "model": "X", "serial": "1"}])
+    equipment = zest(equipment=[{"kind": "Toaster!", "model": "X", "serial": "1"}])
     assert assert_problem(api.post("/v1/contracts", equipment), 422, "invalid_request")["field"] == "equipment.0.kind"
+    # A well-formed kind that the program does not define: the program's data refuses it, as an unknown plan.
+    toaster = zest(equipment=[{"kind": "toaster", "model": "X", "serial": "1"}])
+    assert assert_problem(api.post("/v1/contracts", toaster), 422, "invalid_contract")["field"] == "equipment.0.kind"
     broken = api.client.post(
         "/v1/contracts", content=b"{not json", headers={**api.headers("agent"), "Content-Type": "application/json"}
     )
@@ -316,9 +319,14 @@ def test_a_refusal_by_the_terms_is_a_422_with_its_code_field_and_clauses(api: Ap
 
 def test_an_unpaid_contract_has_no_certificate_and_takes_no_repair_request(api: Api) -> None:
     cid = api.post("/v1/contracts", zest()).json()["id"]
-    assert_problem(api.get(f"/v1/contracts/{cid}/certificate.pdf"), 409, "not_paid")
+    no_certificate = assert_problem(api.get(f"/v1/contracts/{cid}/certificate.pdf"), 409, "not_paid")
+    assert no_certificate["clauses"] == ["第1条"]  # zest's own label for "a certificate once paid"
     repair = {"at": "2026-02-10T11:00:00", "cause": "normal_use"}
-    assert_problem(api.post(f"/v1/contracts/{cid}/repair-requests", repair), 409, "not_paid")
+    refused = assert_problem(api.post(f"/v1/contracts/{cid}/repair-requests", repair), 409, "not_paid")
+    assert refused["clauses"] == ["第1条"]
+    pack = api.post("/v1/contracts", ipro()).json()["id"]
+    unpaid_pack = assert_problem(api.get(f"/v1/contracts/{pack}/certificate.pdf"), 409, "not_paid")
+    assert unpaid_pack["clauses"] == ["契約コース"]  # ipro's
 
 
 def test_the_same_idempotency_key_answers_201_then_200_with_the_same_contract(api: Api) -> None:
@@ -408,6 +416,13 @@ def test_programs_list_their_versions_plans_and_clauses(api: Api) -> None:
     assert "onsite-5y" in [plan["id"] for plan in version["plans"]]
     assert version["parameters"]["service_levels"] == {"onsite": 2, "sendback": 4}
     assert version["parameters"]["enrollment"]["whole_system_required"] is True
+    kinds = {kind["kind"]: kind for kind in version["parameters"]["equipment_kinds"]}
+    assert kinds["sd_recorder"] == {
+        "kind": "sd_recorder",
+        "name_ja": "SDメモリーレコーダー",
+        "system_role": "recorder",
+        "recorder": True,
+    }
     clauses = api.get("/v1/programs/zest/clauses").json()
     assert clauses["terms_version"] == "zest@2020-01-01"
     by_label = {clause["label"]: clause for clause in clauses["clauses"]}

@@ -100,7 +100,7 @@ def test_a_word_outside_the_vocabulary_is_refused_alike_in_process_and_over_http
 @pytest.mark.parametrize(
     ("command", "refused"),
     [
-        (zest_enrolment(equipment=item("SN-1", kind="toaster")), ("invalid_request", "equipment.0.kind")),
+        (zest_enrolment(equipment=item("SN-1", kind="toaster")), ("invalid_contract", "equipment.0.kind")),
         (zest_enrolment(plan="kaden-99y"), ("invalid_contract", "plan")),
         (zest_enrolment(program="ipro", plan="onsite-5y"), ("invalid_contract", "operation_start_date")),
         (zest_enrolment(retailer="NOBODY"), ("invalid_contract", "retailer")),

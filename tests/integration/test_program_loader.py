@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from hosho.programs.catalog import default_root, load_catalog
-from hosho.programs.yamlio import LoadError
+from hosho.programs.catalog import default_root, extra_program_paths, load_catalog
+from hosho.programs.schema import ANY, RulesFile, label_fields, label_refs
+from hosho.programs.yamlio import LoadError, Problem, read_yaml, validate
 
 
 @pytest.fixture
@@ -123,3 +128,83 @@ def test_a_call_center_phone_that_is_not_a_number_is_reported_with_its_line(prog
 def test_a_program_may_load_without_a_call_center_phone(programs: Path) -> None:
     _replace(programs / "ipro" / "program.yaml", "  phone: 06-1111-3333\n", "")
     assert load_catalog(programs).program("ipro").versions[0].call_center.phone is None
+
+
+THIRD = Path(__file__).resolve().parents[1] / "fixtures" / "programs" / "hokusei"
+
+
+def _wildcards(location: tuple[str | int, ...], fields: set[tuple[str | int, ...]]) -> tuple[str | int, ...]:
+    """The schema field a concrete location belongs to (indexes and map keys as ANY)."""
+    for field in fields:
+        if len(field) == len(location) and all(f in (ANY, part) for f, part in zip(field, location, strict=True)):
+            return field
+    raise AssertionError(f"{location} is in no label field of the schema")
+
+
+def test_the_third_program_holds_a_label_in_every_kind_of_label_field() -> None:
+    rules = validate(RulesFile, read_yaml(THIRD / "2024-04-01" / "rules.yaml"))
+    fields = label_fields(RulesFile)
+    assert {_wildcards(location, fields) for location, _ in label_refs(rules)} == fields
+
+
+def test_a_misspelt_label_in_any_label_field_is_reported_at_its_file_and_line(tmp_path: Path) -> None:
+    folder = tmp_path / "hokusei"
+    shutil.copytree(THIRD, folder, ignore=shutil.ignore_patterns("scenarios"))
+    rules = folder / "2024-04-01" / "rules.yaml"
+    # Every label in that file starts with 第 and no other value holds it: 弟 is the typo a reader makes.
+    expected: Counter[int] = Counter()
+    lines = []
+    for number, line in enumerate(rules.read_text(encoding="utf-8").splitlines(), start=1):
+        data, hash_mark, comment = line.partition("#")
+        expected[number] += len(re.findall(r"(?<=[\[\s,])第", data))  # labels such as 第6条第1項 start with 第
+        lines.append(data.replace("第", "弟") + hash_mark + comment)
+    rules.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(LoadError) as failed:
+        load_catalog(extra=[folder])
+    problems = failed.value.problems
+    assert all(p.path == str(rules) and "弟" in p.message and "is not in terms.yaml" in p.message for p in problems)
+    assert Counter(p.line for p in problems) == +expected
+    assert sum(expected.values()) >= 80  # one per label reference, not a vacuous pass
+
+
+def test_an_extra_program_must_not_reuse_a_shipped_id(tmp_path: Path) -> None:
+    copy = tmp_path / "zest"
+    shutil.copytree(default_root() / "zest", copy)
+    problems = [str(p) for p in _load_problems(extra=[copy])]
+    assert any(f"{copy / 'program.yaml'}:1" in p and "'zest' is already loaded" in p for p in problems), problems
+
+
+def test_hosho_programs_path_lists_folders_like_path() -> None:
+    assert extra_program_paths({"HOSHO_PROGRAMS_PATH": f"/a{os.pathsep}{os.pathsep}/b"}) == (Path("/a"), Path("/b"))
+    assert extra_program_paths({}) == ()
+
+
+def _load_problems(**options: Any) -> tuple[Problem, ...]:
+    with pytest.raises(LoadError) as failed:
+        load_catalog(**options)
+    return failed.value.problems
+
+
+def test_reception_on_a_weekday_that_is_not_worked_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "hokusei"
+    shutil.copytree(THIRD, folder, ignore=shutil.ignore_patterns("scenarios"))
+    rules = folder / "2024-04-01" / "rules.yaml"
+    _replace(rules, "working_weekdays: [mon, tue, wed, thu, fri, sat]", "working_weekdays: [mon, tue, wed, thu, fri]")
+    line = _replace(rules, '    sat: ["09:00-12:00"]', '    sat: ["09:00-12:00"]')
+    problems = [str(p) for p in _load_problems(extra=[folder])]
+    assert problems == [f"{rules}:{line}: reception on sat, which is not in working_weekdays"]
+
+
+def test_a_whole_system_needs_equipment_kinds_with_a_role(programs: Path) -> None:
+    rules = programs / "ipro" / "2022-04-01" / "rules.yaml"
+    _replace(rules, "  camera: {name: カメラ, system_role: camera}", "  camera: {name: カメラ}")
+    recorder = "recorder: {name: レコーダー, system_role: recorder, recorder: true}"
+    _replace(rules, recorder, "recorder: {name: レコーダー}")
+    _replace(
+        rules,
+        "  sd_recorder: {name: SDメモリーレコーダー, system_role: recorder, recorder: true}",
+        "  sd_recorder: {name: SDメモリーレコーダー}",
+    )
+    line = _replace(rules, "  whole_system_required: true", "  whole_system_required: true")
+    problems = [str(p) for p in _load_problems(root=programs)]
+    assert problems == [f"{rules}:{line}: a whole system needs equipment kinds with a system_role"]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from hosho.domain.contract import Application, Contract, Equipment, EquipmentKind, Site
+from hosho.domain.contract import Application, Contract, Equipment, Site
 from hosho.domain.enrollment import enroll
 from hosho.domain.lifecycle import pay
 from hosho.programs.catalog import Catalog
 
 TOKYO = Site(postal_code="1000001", country="JP", remote_island=False)
 SYSTEM = (
-    Equipment(EquipmentKind.CAMERA, "WV-X86530", "C1"),
-    Equipment(EquipmentKind.RECORDER, "WJ-NX510", "R1"),
+    Equipment("camera", "WV-X86530", "C1"),
+    Equipment("recorder", "WJ-NX510", "R1"),
 )
 
 

@@ -78,6 +78,25 @@ def test_japanese_holidays_refuse_years_the_library_does_not_know():
 # Company closures
 
 
+def test_a_company_working_saturdays_counts_them_as_business_days():
+    saturdays = BusinessCalendar(Closures(annual=(), weekly=frozenset({6})), 2025, 2026)
+    assert saturdays.is_business_day(date(2025, 6, 14))  # a Saturday
+    assert saturdays.why_closed(date(2025, 6, 15)) == "日曜日"
+    assert saturdays.why_closed(date(2025, 5, 3)) == "憲法記念日"  # a Saturday holiday stays a holiday
+    assert saturdays.add_business_days(date(2025, 6, 13), 1) == date(2025, 6, 14)
+    assert CALENDAR.add_business_days(date(2025, 6, 13), 1) == date(2025, 6, 16)
+
+
+def test_a_company_closed_on_wednesdays_names_the_weekday():
+    closed = BusinessCalendar(Closures(annual=(), weekly=frozenset({2, 5, 6})), 2025, 2025)
+    assert closed.why_closed(date(2025, 6, 11)) == "水曜日"
+
+
+def test_weekly_closures_must_leave_some_weekday_open():
+    with pytest.raises(ValueError, match="not all"):
+        Closures(annual=(), weekly=frozenset(range(7)))
+
+
 def test_golden_week_closure_covers_weekdays_between_holidays():
     assert CALENDAR.why_closed(date(2026, 4, 30)) == "ゴールデンウィーク"
     assert CALENDAR.why_closed(date(2026, 5, 1)) == "ゴールデンウィーク"

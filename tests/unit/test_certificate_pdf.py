@@ -18,7 +18,6 @@ from hosho.certificates.pdf import (
     CertificateFontError,
     PrintedClause,
     Product,
-    certificate_title,
     render_certificate,
     table_rows,
 )
@@ -34,6 +33,7 @@ def _clauses(version: ProgramVersion, labels: list[str], mode: str | None = None
 def zest(catalog: Catalog) -> CertificateData:
     version = catalog.program("zest").version_on(date(2025, 4, 1))
     return CertificateData(
+        title=version.certificate_title,
         certificate_number="Z-2025-000123",
         issued_on=date(2025, 4, 1),
         program_name=version.name,
@@ -65,6 +65,7 @@ def zest(catalog: Catalog) -> CertificateData:
 def ipro(catalog: Catalog) -> CertificateData:
     version = catalog.program("ipro").version_on(date(2025, 4, 1))
     return CertificateData(
+        title=version.certificate_title,
         certificate_number="I-2025-000045",
         issued_on=date(2025, 4, 10),
         program_name=version.name,
@@ -141,16 +142,10 @@ def test_ipro_onsite_pack_is_titled_as_a_maintenance_pack(ipro: CertificateData)
     assert "延長保証加入者証" not in text
 
 
-@pytest.mark.parametrize(
-    ("mode", "title"),
-    [
-        ("オンサイト", "保守パック加入者証"),
-        ("センドバック", "保守パック加入者証"),
-        ("メーカー保証に準ずる", "延長保証加入者証"),
-    ],
-)
-def test_title_follows_the_service_mode(mode: str, title: str) -> None:
-    assert certificate_title(mode) == title
+def test_the_title_is_the_programs_own(ipro: CertificateData) -> None:
+    text = _text(render_certificate(replace(ipro, title="業務用冷蔵庫 保守契約証")))
+    assert "業務用冷蔵庫 保守契約証" in text
+    assert "保守パック加入者証" not in text
 
 
 def test_long_clause_list_flows_onto_more_pages_with_the_number_on_each(

@@ -87,7 +87,7 @@ def test_coverage_ends_after_it_starts_or_the_enrollment_is_refused(
         purchase_price=50_000,
         operation_start_date=bought,
         manufacturer_warranty_months=maker_months,
-        equipment=SYSTEM,
+        equipment=SYSTEM if program == "ipro" else (),
         site=TOKYO,
     )
     try:
@@ -108,7 +108,8 @@ def test_a_request_on_an_unpaid_contract_is_refused_and_opens_no_case(catalog: C
             RepairRequest(at=datetime(2026, 1, 6, 10), cause="normal_use"),
             engine.calendar(contract.terms.closures),
         )
-    assert refused.value.code == "not_paid"
+    assert (refused.value.code, refused.value.clauses) == ("not_paid", ("第1条",))
+    assert "(第1条)" in refused.value.message
     assert contract.cases == []
 
 

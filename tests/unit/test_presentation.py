@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hosho.domain.calendar import JST
-from hosho.domain.contract import CaseState, EquipmentKind, Status
+from hosho.domain.contract import CaseState, Status
 from hosho.domain.program import ServiceMode
 from hosho.domain.refunds import CancelReason
 from hosho.presentation import words
@@ -118,7 +118,6 @@ def test_a_moment_is_the_date_and_the_time_in_japan() -> None:
         (words.STATUSES, Status),
         (words.CASE_STATES, CaseState),
         (words.SERVICE_MODES, ServiceMode),
-        (words.KINDS, EquipmentKind),
         (words.REASONS, CancelReason),
     ],
 )

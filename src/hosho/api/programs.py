@@ -138,6 +138,10 @@ def _version(version: ProgramVersion, vocabulary: Vocabulary) -> dict[str, Any]:
                 "phone": version.call_center.phone or "",
                 "hours": version.call_center.hours,
             },
+            "equipment_kinds": [
+                {"kind": kind.id, "name_ja": kind.name, "system_role": kind.system_role, "recorder": kind.recorder}
+                for kind in version.equipment_kinds.values()
+            ],
             "causes": [
                 {
                     "cause": cause,

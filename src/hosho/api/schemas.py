@@ -76,6 +76,13 @@ class CauseOut(BaseModel):
     clauses: list[str]
 
 
+class EquipmentKindOut(BaseModel):
+    kind: str
+    name_ja: str
+    system_role: str | None = Field(description="A whole system needs an item of every role some kind has")
+    recorder: bool
+
+
 class CallCenterOut(BaseModel):
     name: str
     phone: str
@@ -94,6 +101,7 @@ class ParametersOut(BaseModel):
     consumables_around_years: int | None
     change_fields: list[str]
     call_center: CallCenterOut
+    equipment_kinds: list[EquipmentKindOut]
     causes: list[CauseOut]
 
 

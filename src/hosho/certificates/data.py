@@ -15,7 +15,7 @@ from hosho.domain.contract import Contract, Status
 from hosho.domain.enrollment import consumable_schedule
 from hosho.domain.program import ProgramVersion
 from hosho.presentation.formats import day
-from hosho.presentation.words import KINDS, SERVICE_MODES
+from hosho.presentation.words import SERVICE_MODES
 from hosho.service.context import ServiceError
 from hosho.service.views import certificate_display
 from hosho.store import models as m
@@ -68,6 +68,7 @@ def certificate_data(row: m.Contract, contract: Contract, *, today: date) -> Cer
     schedule = consumable_schedule(terms, plan.consumable_replacements, contract.purchase_date)
     person = row.subscriber
     return CertificateData(
+        title=terms.certificate_title,
         certificate_number=number,
         issued_on=issued_on,
         program_name=terms.name,
@@ -80,7 +81,7 @@ def certificate_data(row: m.Contract, contract: Contract, *, today: date) -> Cer
         postal_code=postal_display(person.postal_code),
         address=person.address,
         phone=person.phone,
-        products=tuple(Product(KINDS[item.kind.value], item.model, item.serial) for item in contract.equipment),
+        products=tuple(Product(terms.kind_name(item.kind), item.model, item.serial) for item in contract.equipment),
         purchase_date=contract.purchase_date,
         coverage_start=contract.coverage_start,
         coverage_end=contract.coverage_end,

@@ -38,15 +38,8 @@ from hosho.certificates.fonts import (
     font_chain,
 )
 from hosho.presentation.formats import day, yen
-from hosho.presentation.words import SERVICE_MODES
 
 __all__ = ["FONT_ENV", "FONT_PACKAGE", "CertificateFontError"]
-
-# A maintenance pack (保守パック) is sold by how the technician serves: on site or by send-back. Any other mode
-# (メーカー保証に準ずる, …) follows the maker's warranty, which is what an extended warranty (延長保証) does.
-MAINTENANCE_PACK_MODES = frozenset({SERVICE_MODES["onsite"], SERVICE_MODES["sendback"]})
-TITLE_MAINTENANCE_PACK = "保守パック加入者証"
-TITLE_EXTENDED_WARRANTY = "延長保証加入者証"
 
 MARGIN = 18 * mm
 FRAME_PADDING = 6  # reportlab's Frame default on each side: tables as wide as the text, not the page margin
@@ -78,7 +71,7 @@ _TABLE_ROW = re.compile(r"^(?P<head>[^:。]+): (?P<cells>.+)$")
 
 @dataclass(frozen=True, slots=True)
 class Product:
-    kind: str  # Japanese, e.g. カメラ / レコーダー / 商品
+    kind: str  # Japanese, the program's name of the kind (equipment_kinds in rules.yaml)
     model: str
     serial: str
 
@@ -96,6 +89,7 @@ class PrintedClause:
 
 @dataclass(frozen=True, slots=True)
 class CertificateData:
+    title: str  # the program's (rules.yaml certificate.title): 保守パック加入者証, 延長保証加入者証, …
     certificate_number: str
     issued_on: date
     program_name: str
@@ -125,10 +119,6 @@ class CertificateData:
     ended_on: date | None = None  # the day it stopped being in force (for expired: the last day of cover)
 
 
-def certificate_title(service_mode_ja: str) -> str:
-    return TITLE_MAINTENANCE_PACK if service_mode_ja in MAINTENANCE_PACK_MODES else TITLE_EXTENDED_WARRANTY
-
-
 def ended_mark(data: CertificateData) -> tuple[str, str] | None:
     """(mark, sentence) for a contract no longer in force, else None."""
     found = ENDED_MARKS.get(data.status)
@@ -155,7 +145,7 @@ def render_certificate(data: CertificateData) -> bytes:
     """The certificate as PDF bytes; the same data gives the same bytes."""
     fonts = font_chain()
     styles = _Styles(fonts)
-    title = certificate_title(data.service_mode_ja)
+    title = data.title
     mark = ended_mark(data)
     buffer = BytesIO()
     doc = SimpleDocTemplate(

@@ -1,7 +1,8 @@
 """Business days, company closures and call-reception hours (JST).
 
-A business day is Monday to Friday that is neither a Japanese national holiday (振替休日 and 国民の休日
-included, taken from the maintained `holidays` package, never typed by hand) nor a company closure day.
+A business day is Monday to Friday (a program may work other weekdays: `Closures.weekly`) that is neither a
+Japanese national holiday (振替休日 and 国民の休日 included, taken from the maintained `holidays` package, never
+typed by hand) nor a company closure day.
 Repair-time targets such as 翌々営業日以内 are counted in business days from the day a request is received,
 so the calendar answers "the n-th business day after d" in O(log n) over a table built once.
 """
@@ -22,7 +23,8 @@ JST = timezone(timedelta(hours=9), "JST")
 
 SATURDAY = 5
 SUNDAY = 6
-_WEEKEND_NAMES = {SATURDAY: "土曜日", SUNDAY: "日曜日"}
+WEEKEND = frozenset({SATURDAY, SUNDAY})
+_WEEKDAY_NAMES = ("月曜日", "火曜日", "水曜日", "木曜日", "金曜日", "土曜日", "日曜日")
 # Shown for a closure range given without a name (a one-off override or an extra day off).
 UNNAMED_CLOSURE = "休業日"
 # Shown for a business day passed over because reception has no window on that weekday.
@@ -93,14 +95,17 @@ class Closures:
 
     `by_year[Y]` replaces every annual closure that starts in year Y (a company moving its year-end closure
     for one year gives the whole new range there, even the part in Y+1); an empty tuple cancels them.
-    `extra` adds one-off ranges on top.
+    `extra` adds one-off ranges on top. `weekly` holds the weekdays (0 = Monday) closed every week.
     """
 
     annual: tuple[AnnualClosure, ...]
     by_year: Mapping[int, tuple[DateRange, ...]] = field(default_factory=_empty_by_year, hash=False)
     extra: tuple[DateRange, ...] = ()
+    weekly: frozenset[int] = WEEKEND
 
     def __post_init__(self) -> None:
+        if not self.weekly <= frozenset(range(7)) or len(self.weekly) == 7:
+            raise ValueError(f"weekly closures must be some of the weekdays 0 … 6, not all: {sorted(self.weekly)}")
         for year, ranges in self.by_year.items():
             for r in ranges:
                 if r.first.year != year:
@@ -204,7 +209,9 @@ class BusinessCalendar:
         self._closed: dict[int, str] = {}
         for ordinal in range(self._first.toordinal(), self._last.toordinal() + 1):
             d = date.fromordinal(ordinal)
-            reason = national.get(d) or _WEEKEND_NAMES.get(d.weekday()) or closed_by_company.get(d)
+            weekday = d.weekday()
+            weekly = _WEEKDAY_NAMES[weekday] if weekday in closures.weekly else None
+            reason = national.get(d) or weekly or closed_by_company.get(d)
             if reason is None:
                 self._business.append(ordinal)
             else:

@@ -10,22 +10,12 @@ from hosho.domain.program import Plan, ProgramVersion
 
 
 class Status(StrEnum):
-    PENDING = "pending"  # enrolled, not paid: no certificate yet (第1条)
+    PENDING = "pending"  # enrolled, not paid: no certificate yet (zest 第1条)
     ACTIVE = "active"
     CANCELLED = "cancelled"
     ENDED = "ended"  # replaced instead of repaired (第5条第1項, 第2条第2項)
     EXPIRED = "expired"
     TRANSFERRED = "transferred"
-
-
-class EquipmentKind(StrEnum):
-    CAMERA = "camera"
-    RECORDER = "recorder"
-    SD_RECORDER = "sd_recorder"
-    OTHER = "other"
-
-
-RECORDER_KINDS = frozenset({EquipmentKind.RECORDER, EquipmentKind.SD_RECORDER})
 
 
 class DomainError(Exception):
@@ -41,7 +31,7 @@ class DomainError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Equipment:
-    kind: EquipmentKind
+    kind: str  # an equipment kind of the program version (ProgramVersion.equipment_kinds)
     model: str
     serial: str
     service_mode: str | None = None  # only when an item names its own mode (mixing is refused)

@@ -7,13 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import ParamSpec, TypeVar
 
-from hosho.domain.contract import (
-    RECORDER_KINDS,
-    Application,
-    Contract,
-    DomainError,
-    EquipmentKind,
-)
+from hosho.domain.contract import Application, Contract, DomainError
 from hosho.domain.periods import anniversary, period_end, period_end_not_counting_first_day
 from hosho.domain.program import CoverageStart, Program, ProgramVersion
 
@@ -84,12 +78,26 @@ def enroll(program: Program, application: Application) -> Enrollment:
     if len(set(serials)) != len(serials):
         raise DomainError("invalid_contract", "the same serial number is listed twice", field="equipment")
 
+    for index, item in enumerate(app.equipment):
+        if item.kind not in terms.equipment_kinds:
+            allowed = ", ".join(terms.equipment_kinds)
+            raise DomainError(
+                "invalid_contract",
+                f"unknown equipment kind {item.kind!r} in {terms.version} (one of {allowed})",
+                field=f"equipment.{index}.kind",
+            )
+
     if rule.whole_system_required:
-        kinds = {item.kind for item in app.equipment}
-        if EquipmentKind.CAMERA not in kinds or not kinds & RECORDER_KINDS:
+        roles = {terms.equipment_kinds[item.kind].system_role for item in app.equipment}
+        missing = [role for role in terms.system_roles if role not in roles]
+        if missing:
+            names = [
+                "/".join(kind.name for kind in terms.equipment_kinds.values() if kind.system_role == role)
+                for role in missing
+            ]
             raise DomainError(
                 "whole_system_required",
-                "the contract must cover the whole system: cameras and a recorder",
+                f"the contract must cover the whole system: no {', '.join(missing)} ({', '.join(names)})",
                 field="equipment",
                 clauses=rule.whole_system_clauses,
             )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from hosho.domain.contract import Contract, DomainError, Status
+from hosho.domain.program import ProgramVersion
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,8 +16,18 @@ class Outcome:
     clauses: tuple[str, ...]
 
 
+def not_paid(terms: ProgramVersion) -> DomainError:
+    """The refusal of an action that needs the certificate, citing the clause that issues it only once paid."""
+    clauses = terms.enrollment.certificate_clauses
+    cited = f" ({', '.join(clauses)})" if clauses else ""
+    return DomainError("not_paid", f"the contract is not paid: no certificate has been issued{cited}", clauses=clauses)
+
+
 def pay(contract: Contract, *, on: date) -> Outcome:
-    """第1条: the certificate is issued once the fee is received, and the contract becomes active."""
+    """The certificate is issued once the fee is received, and the contract becomes active.
+
+    zest 第1条; each program names the clause in its data (`enrollment.certificate_clauses`).
+    """
     if contract.status is not Status.PENDING:
         raise DomainError("already_paid", f"the contract is already {contract.status.value}")
     contract.status = Status.ACTIVE
@@ -28,7 +39,7 @@ def pay(contract: Contract, *, on: date) -> Outcome:
 
 def _require_active(contract: Contract, on: date) -> None:
     if contract.status is Status.PENDING:
-        raise DomainError("not_paid", "the contract is not paid yet")
+        raise not_paid(contract.terms)
     contract.refresh(on)
     if contract.status is not Status.ACTIVE:
         raise DomainError("contract_not_active", f"the contract is {contract.status.value}")

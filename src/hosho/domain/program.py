@@ -48,6 +48,16 @@ class Clause:
 
 
 @dataclass(frozen=True, slots=True)
+class EquipmentKind:
+    """A kind of item a contract may list (camera, recorder, …), as the program defines it."""
+
+    id: str
+    name: str  # Japanese, as the certificate and the console show it
+    system_role: str | None  # whole-system contracts need an item of every role (ipro その他の留意事項(5))
+    recorder: bool  # ipro: 一部レコーダーのSDカードは対象外 concerns recorders' cards only
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     id: str
     name: str
@@ -203,13 +213,26 @@ class ProgramVersion:
     consumables: ConsumableRule | None
     changes: ChangeRule
     call_center: CallCenter
+    certificate_title: str  # 保守パック加入者証, 延長保証加入者証, …
     certificate_clauses: tuple[str, ...]  # printed on the 加入者証 as 主な約款
+    equipment_kinds: Mapping[str, EquipmentKind]
     version: str = field(init=False)
     # Answers that depend only on this version's data, computed once (decisions run in bulk).
     memo: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "version", f"{self.program_id}@{self.effective_from.isoformat()}")
+
+    @property
+    def system_roles(self) -> tuple[str, ...]:
+        """The roles a whole system is made of, in the order the program lists its kinds."""
+        roles = (kind.system_role for kind in self.equipment_kinds.values() if kind.system_role is not None)
+        return tuple(dict.fromkeys(roles))
+
+    def kind_name(self, kind: str) -> str:
+        """The Japanese name of an equipment kind (the id itself for a kind this version does not define)."""
+        found = self.equipment_kinds.get(kind)
+        return found.name if found is not None else kind
 
     def cost_lines_for(
         self, *, mode: ServiceMode, remote_island: bool, maker_onsite_repair: bool, above_height: bool

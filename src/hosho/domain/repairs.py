@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from hosho.domain.calendar import BusinessCalendar, OutsideCalendar, Reception, receive
 from hosho.domain.contract import CaseState, Contract, DomainError, RepairCase, Status
+from hosho.domain.lifecycle import not_paid
 from hosho.domain.program import CauseRule, CostLine, Payer, ServiceMode
 
 REPAIR_CLAIM = "repair"
@@ -92,9 +93,9 @@ class EstimateAnswer:
 
 def decide_repair(contract: Contract, request: RepairRequest, calendar: BusinessCalendar) -> RepairDecision:
     """Decide a repair request and open a case for it. Only an unpaid contract refuses the request outright."""
-    if contract.status is Status.PENDING:
-        raise DomainError("not_paid", "the contract is not paid: no certificate has been issued (第1条)")
     terms = contract.terms
+    if contract.status is Status.PENDING:
+        raise not_paid(terms)
     rules = terms.requests
     cause_rule = terms.causes.get(request.cause)
     if cause_rule is None:

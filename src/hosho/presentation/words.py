@@ -19,9 +19,6 @@ ROLES = {"admin": "管理者", "agent": "コールセンター", "technician": "
 
 SERVICE_MODES = {"onsite": "オンサイト", "sendback": "センドバック", "maker": "メーカー保証に準ずる"}
 
-# The seeds' own word for the SD-card recorder (ネットワークSDカードレコーダー).
-KINDS = {"camera": "カメラ", "recorder": "レコーダー", "sd_recorder": "SDカードレコーダー", "other": "商品"}
-
 CASE_STATES = {"open": "対応中", "repaired": "修理済み", "replaced": "代替品の提供", "closed": "完了"}
 
 # A repair request's decision.

@@ -1,12 +1,14 @@
-"""Load every program shipped in this package (or in a folder given) into domain objects.
+"""Load every program shipped in this package (or in a folder given), and any extra program folders, into domain
+objects.
 
 A mistake in any file is reported with its file, line and reason; all problems are collected first.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, time
 from importlib import resources
@@ -27,6 +29,7 @@ from hosho.domain.program import (
     CostLine,
     CoverageRule,
     EnrollmentRule,
+    EquipmentKind,
     Plan,
     Program,
     ProgramVersion,
@@ -41,10 +44,13 @@ from hosho.programs.schema import (
     RulesFile,
     TermsFile,
     VocabularyFile,
+    label_refs,
 )
 from hosho.programs.yamlio import Document, LoadError, Problem, read_yaml, validate
 
 RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.\.(\d{4}-\d{2}-\d{2}))?$")
+# Folders of programs loaded beside the shipped ones, separated like PATH (os.pathsep).
+PROGRAMS_PATH = "HOSHO_PROGRAMS_PATH"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,16 +75,40 @@ def default_root() -> Path:
     return Path(str(resources.files("hosho.programs")))
 
 
-def load_catalog(root: Path | None = None) -> Catalog:
-    """Every `*/program.yaml` below root with its version folders, and root's vocabulary.yaml."""
+def extra_program_paths(environ: Mapping[str, str] | None = None) -> tuple[Path, ...]:
+    """The folders named by HOSHO_PROGRAMS_PATH, in order (empty entries ignored)."""
+    value = (os.environ if environ is None else environ).get(PROGRAMS_PATH, "")
+    return tuple(Path(part) for part in value.split(os.pathsep) if part.strip())
+
+
+def load_catalog(root: Path | None = None, *, extra: Iterable[Path] = ()) -> Catalog:
+    """Every `*/program.yaml` below root with its version folders, and root's vocabulary.yaml.
+
+    Each `extra` folder is either a program folder (it holds a program.yaml) or a folder of program folders; its
+    programs use root's vocabulary and must not reuse an id.
+    """
     base = root or default_root()
     problems: list[Problem] = []
     vocabulary = _collect(problems, lambda: _load_vocabulary(base / "vocabulary.yaml"))
+    files = sorted(base.glob("*/program.yaml"))
+    for folder in extra:
+        if (folder / "program.yaml").is_file():
+            files.append(folder / "program.yaml")
+        elif folder.is_dir():
+            found = sorted(folder.glob("*/program.yaml"))
+            if not found:
+                problems.append(Problem(str(folder), None, "no program folder with a program.yaml"))
+            files += found
+        else:
+            problems.append(Problem(str(folder), None, f"no such program folder (from {PROGRAMS_PATH} or extra)"))
     programs: dict[str, Program] = {}
-    for program_file in sorted(base.glob("*/program.yaml")):
+    for program_file in files:
         program = _collect(problems, lambda f=program_file: _load_program(f, vocabulary))
-        if program is not None:
-            programs[program.id] = program
+        if program is None:
+            continue
+        if program.id in programs:
+            problems.append(Problem(str(program_file), 1, f"program {program.id!r} is already loaded from elsewhere"))
+        programs[program.id] = program
     if problems:
         raise LoadError(problems)
     if vocabulary is None:  # pragma: no cover - a problem was recorded above
@@ -156,29 +186,6 @@ def _load_version(meta: ProgramFile, folder: Path, effective: date, vocabulary: 
     return _build(meta, effective, clauses, rules, rules_doc)
 
 
-def _label_refs(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
-    """Every label reference in rules.yaml: lists under `clauses`, `*_clauses`, label-list maps and request rules."""
-    if isinstance(data, dict):
-        for key, value in data.items():
-            child = (*path, key)
-            label_list = (
-                key == "clauses"
-                or key.endswith("_clauses")
-                or (
-                    path[-1:] in (("excluded_parts",), ("claims",), ("requests",))
-                    and key not in ("max_install_height_m", "claims_reasoning", "excluded_parts", "claims")
-                )
-            )
-            if label_list and isinstance(value, list):
-                for index, label in enumerate(value):
-                    yield (*child, index), label
-            else:
-                yield from _label_refs(value, child)
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _label_refs(value, (*path, index))
-
-
 def _check_rules(
     rules: RulesFile, doc: Document, clauses: dict[str, Clause], vocabulary: Vocabulary | None
 ) -> list[Problem]:
@@ -187,9 +194,15 @@ def _check_rules(
     def problem(location: tuple[str | int, ...], message: str) -> None:
         problems.append(Problem(doc.path, doc.line_of(location), message))
 
-    for location, label in _label_refs(doc.data):
+    for location, label in label_refs(rules):
         if label not in clauses:
             problem(location, f"label {label!r} is not in terms.yaml")
+    roles = {kind.system_role for kind in rules.equipment_kinds.values() if kind.system_role is not None}
+    if rules.enrollment.whole_system_required and not roles:
+        problem(("enrollment", "whole_system_required"), "a whole system needs equipment kinds with a system_role")
+    for day in rules.calendar.reception:
+        if day not in rules.calendar.working_weekdays:
+            problem(("calendar", "reception", day), f"reception on {day}, which is not in working_weekdays")
     plan_ids = [plan.id for plan in rules.plans]
     for index, plan in enumerate(rules.plans):
         if plan_ids.count(plan.id) > 1:
@@ -347,6 +360,7 @@ def _build(
         closures=Closures(
             annual=tuple(_annual(c.name, c.start, c.end) for c in calendar.closures),
             by_year={year: tuple(parse_range(r) for r in ranges) for year, ranges in calendar.by_year.items()},
+            weekly=frozenset(range(7)) - {WEEKDAYS.index(day) for day in calendar.working_weekdays},
         ),
         sla={
             mode: ServiceLevel(level.business_days, _labels(level.clauses))
@@ -398,5 +412,10 @@ def _build(
         call_center=CallCenter(
             meta.call_center.name, meta.call_center.phone, meta.call_center.hours, meta.call_center.fictitious
         ),
+        certificate_title=rules.certificate.title,
         certificate_clauses=_labels(rules.certificate.key_clauses),
+        equipment_kinds={
+            kind_id: EquipmentKind(kind_id, kind.name, kind.system_role, kind.recorder)
+            for kind_id, kind in rules.equipment_kinds.items()
+        },
     )

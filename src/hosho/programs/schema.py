@@ -1,13 +1,17 @@
 """The file formats of a program: program.yaml, <version>/terms.yaml and <version>/rules.yaml.
 
 Every model forbids unknown keys; dates must be ISO (YYYY-MM-DD); money and counts must be whole numbers.
+Every field that names a clause is typed `Label` (or `Labels`): the loader finds label references through the
+schema (`label_refs`), at any depth, and refuses any label the version's terms.yaml does not define.
 """
 
 from __future__ import annotations
 
 import re
+import types
+from collections.abc import Iterator
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -29,7 +33,20 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 Count = Annotated[int, Field(strict=True, ge=0)]
 Positive = Annotated[int, Field(strict=True, ge=1)]
 Text = Annotated[str, Field(strict=True, min_length=1)]
-Labels = list[Text]
+
+
+class LabelRef:
+    """Marks a text field as the label of a clause (第6条(12), サービス内容に含まれない項目(11), …)."""
+
+    def __repr__(self) -> str:
+        return "LabelRef()"
+
+
+LABEL = LabelRef()
+Label = Annotated[str, Field(strict=True, min_length=1), LABEL]
+Labels = list[Label]
+# An equipment kind's id is stored with each contract's items (a 20-character column).
+KindId = Annotated[str, Field(strict=True, pattern=r"^[a-z][a-z0-9_]{0,19}$")]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
@@ -60,8 +77,8 @@ class ProgramFile(Strict):
 
 
 class ClauseIn(Strict):
-    label: Text
-    parent: Text | None = None
+    label: Label
+    parent: Label | None = None
     title: Text | None = None
     text: Text | None = None
     text_by_mode: dict[Literal["onsite", "sendback"], Text] | None = None
@@ -117,6 +134,8 @@ class ClosureIn(Strict):
 
 
 class CalendarIn(Strict):
+    # The weekdays that are business days (national holidays and closures aside); Monday to Friday by default.
+    working_weekdays: Annotated[list[Weekday], Field(min_length=1)] = ["mon", "tue", "wed", "thu", "fri"]
     reception: dict[Weekday, list[Annotated[str, Field(pattern=WINDOW.pattern)]]]
     reception_clauses: Labels = []
     closures: list[ClosureIn] = []
@@ -195,11 +214,20 @@ class ChangesIn(Strict):
 
 
 class CertificateIn(Strict):
+    title: Text  # 保守パック加入者証, 延長保証加入者証, …
     key_clauses: Annotated[Labels, Field(min_length=1)]
+
+
+class EquipmentKindIn(Strict):
+    name: Text  # Japanese, as the certificate and the console show it
+    # Whole-system contracts need at least one item of every role some kind has (ipro: cameras and a recorder).
+    system_role: KindId | None = None
+    recorder: bool = False  # a recorder: ipro's SD-card exclusion concerns recorders' cards only
 
 
 class RulesFile(Strict):
     certificate: CertificateIn
+    equipment_kinds: Annotated[dict[KindId, EquipmentKindIn], Field(min_length=1)]
     plans: Annotated[list[PlanIn], Field(min_length=1)]
     coverage: CoverageIn
     enrollment: EnrollmentIn
@@ -221,3 +249,70 @@ class VocabularyFile(Strict):
     claims: dict[str, Text]
     cost_items: dict[str, Text]
     payers: dict[Payer, Text]
+
+
+Location = tuple[str | int, ...]
+ANY = "*"  # any index of a list or key of a map, in `label_fields`
+
+
+def label_refs(model: BaseModel, location: Location = ()) -> Iterator[tuple[Location, str]]:
+    """Every `Label` value in a validated file, with its location (keys and indexes as in the YAML)."""
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        yield from _refs(value, info.annotation, tuple(info.metadata), (*location, info.alias or name))
+
+
+def _refs(value: Any, annotation: Any, metadata: tuple[Any, ...], location: Location) -> Iterator[tuple[Location, str]]:
+    if value is None:
+        return
+    annotation, metadata = _unwrap(annotation, metadata)
+    if any(isinstance(item, LabelRef) for item in metadata):
+        yield location, value
+        return
+    origin = get_origin(annotation)
+    if origin is Union or origin is types.UnionType:
+        # Only `X | None` occurs in these files: the one other option is the value's type.
+        for option in get_args(annotation):
+            if option is not type(None):
+                yield from _refs(value, option, (), location)
+    elif isinstance(value, BaseModel):
+        yield from label_refs(value, location)
+    elif origin is list and isinstance(value, list):
+        (item_type,) = get_args(annotation)
+        for index, item in enumerate(value):
+            yield from _refs(item, item_type, (), (*location, index))
+    elif origin is dict and isinstance(value, dict):
+        _key_type, value_type = get_args(annotation)
+        for key, item in value.items():
+            yield from _refs(item, value_type, (), (*location, str(key)))
+
+
+def label_fields(model: type[BaseModel], location: Location = ()) -> set[Location]:
+    """Where a file of this model may hold labels, `ANY` standing for list indexes and map keys."""
+    found: set[Location] = set()
+    for name, info in model.model_fields.items():
+        found |= _fields(info.annotation, tuple(info.metadata), (*location, info.alias or name))
+    return found
+
+
+def _fields(annotation: Any, metadata: tuple[Any, ...], location: Location) -> set[Location]:
+    annotation, metadata = _unwrap(annotation, metadata)
+    if any(isinstance(item, LabelRef) for item in metadata):
+        return {location}
+    origin = get_origin(annotation)
+    if origin is Union or origin is types.UnionType:
+        return {found for option in get_args(annotation) for found in _fields(option, (), location)}
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return label_fields(annotation, location)
+    if origin is list:
+        return _fields(get_args(annotation)[0], (), (*location, ANY))
+    if origin is dict:
+        return _fields(get_args(annotation)[1], (), (*location, ANY))
+    return set()
+
+
+def _unwrap(annotation: Any, metadata: tuple[Any, ...]) -> tuple[Any, tuple[Any, ...]]:
+    while get_origin(annotation) is Annotated:
+        annotation, *extra = get_args(annotation)
+        metadata = (*metadata, *extra)
+    return annotation, metadata

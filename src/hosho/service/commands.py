@@ -111,7 +111,9 @@ class Subscriber(Command):
 
 
 class EquipmentItem(Command):
-    kind: Annotated[str, fits(m.Equipment.kind)] = Field(description="An equipment kind of the program")
+    kind: Annotated[str, fits(m.Equipment.kind, pattern=r"^[a-z][a-z0-9_]*$")] = Field(
+        description="An equipment kind of the program (its rules.yaml equipment_kinds: camera, recorder, …)"
+    )
     model: Annotated[str, fits(m.Equipment.model)]
     serial: Annotated[str, fits(m.Equipment.serial)]
     service_mode: Literal["onsite", "sendback"] | None = None

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from hosho.domain.contract import Application, DomainError, Equipment, EquipmentKind
+from hosho.domain.contract import Application, DomainError, Equipment
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.enrollment import Enrollment
-from hosho.domain.lifecycle import manufacturer_replacement, pay, report_change, transfer_ownership
+from hosho.domain.lifecycle import manufacturer_replacement, not_paid, pay, report_change, transfer_ownership
 from hosho.service.audit import record
 from hosho.service.commands import Enrol, MakerReplacement, Pay, ReportChange, TransferOwnership
 from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, not_found, retailer_scope
@@ -108,18 +108,8 @@ def _by_idempotency(hosho: Hosho, actor: Actor, key: str, fingerprint: str) -> C
 
 
 def _equipment(command: Enrol) -> tuple[Equipment, ...]:
-    """The items, each of a kind the terms know (a word outside them is the caller's error, named by its place)."""
-    kinds = tuple(kind.value for kind in EquipmentKind)  # in their order, for a message that reads the same
-    errors = tuple(
-        (f"equipment.{index}.kind", f"Input should be one of {', '.join(repr(kind) for kind in kinds)}")
-        for index, item in enumerate(command.equipment)
-        if item.kind not in kinds
-    )
-    if errors:
-        raise ServiceError("invalid_request", f"{errors[0][0]}: {errors[0][1]}", field=errors[0][0], errors=errors)
-    return tuple(
-        Equipment(EquipmentKind(item.kind), item.model, item.serial, item.service_mode) for item in command.equipment
-    )
+    """The items as the rules read them; a kind the program does not define is the program's refusal."""
+    return tuple(Equipment(item.kind, item.model, item.serial, item.service_mode) for item in command.equipment)
 
 
 def _decide(hosho: Hosho, data: Enrol) -> Enrollment:
@@ -192,7 +182,7 @@ def _new_row(
         cases=[],  # new: the audit snapshot counts them without a query
         equipment=[
             m.Equipment(
-                kind=item.kind.value,
+                kind=item.kind,
                 model=item.model,
                 serial=item.serial,
                 serial_key=code_key(item.serial),
@@ -220,9 +210,10 @@ def certificate_row(hosho: Hosho, actor: Actor, contract_id: int) -> tuple[m.Con
         row = repository.load(session, contract_id, retailer_id=retailer_scope(actor))
         if row is None:
             raise not_found(f"contract {contract_id}")
-        if row.certificate_number is None:
-            raise ServiceError("not_paid", "no certificate before the fee is received (第1条)")
-        return row, repository.to_domain(row, hosho.rules.catalog)
+        contract = repository.to_domain(row, hosho.rules.catalog)
+        if row.certificate_number is None:  # the clause that issues it only once paid is the program's
+            raise _domain_error(not_paid(contract.terms))
+        return row, contract
 
 
 def change(

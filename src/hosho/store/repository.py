@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hosho.domain.contract import CaseState, Equipment, EquipmentKind, Site, Status
+from hosho.domain.contract import CaseState, Equipment, Site, Status
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.contract import RepairCase as DomainCase
 from hosho.programs.catalog import Catalog
@@ -41,7 +41,7 @@ def to_domain(row: m.Contract, catalog: Catalog) -> DomainContract:
         manufacturer_warranty_months=row.manufacturer_warranty_months,
         repair_cap=row.repair_cap,
         operation_start_date=row.operation_start_date,
-        equipment=tuple(Equipment(EquipmentKind(e.kind), e.model, e.serial, e.service_mode) for e in row.equipment),
+        equipment=tuple(Equipment(e.kind, e.model, e.serial, e.service_mode) for e in row.equipment),
         site=Site(row.site_postal_code, row.site_country, row.remote_island),
         maker_onsite_repair=row.maker_onsite_repair,
         coverage_start=row.coverage_start,
