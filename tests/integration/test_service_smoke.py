@@ -26,11 +26,11 @@ def test_a_contract_lives_through_payment_repair_and_cancellation(hosho: Hosho) 
     assert decision["decision"] == "covered"
     assert {"第3条", "第2条第1項"} <= {c["label"] for c in decision["clauses"]}
     cancelled = refunds.cancel_contract(
-        hosho, AGENT, created["id"], on=date(2025, 4, 1), reason="customer", transfer_fee=330
+        hosho, AGENT, created["id"], on=date(2026, 2, 10), reason="customer", transfer_fee=330
     )
-    assert (cancelled["refund"], cancelled["status"]) == (2_670, "cancelled")
+    assert (cancelled["refund"], cancelled["status"]) == (2_250 - 330, "cancelled")
     with pytest.raises(ServiceError) as again:
-        refunds.cancel_contract(hosho, AGENT, created["id"], on=date(2025, 4, 2), reason="customer")
+        refunds.cancel_contract(hosho, AGENT, created["id"], on=date(2026, 2, 11), reason="customer")
     assert again.value.code == "contract_not_active"
     actions = [entry["action"] for entry in contracts.audit_trail(hosho, AGENT, created["id"])]
     assert actions == ["contract.enrolled", "contract.paid", "case.requested", "contract.cancelled"]

@@ -26,6 +26,7 @@ from hosho.domain.program import (
     ConsumableRule,
     CostLine,
     CoverageRule,
+    DateBounds,
     EnrollmentRule,
     Plan,
     Program,
@@ -397,4 +398,5 @@ def _build(
         ),
         call_center=CallCenter(rules.call_center.name, rules.call_center.phone, rules.call_center.hours),
         certificate_clauses=_labels(rules.certificate.key_clauses),
+        dates=DateBounds(meta.dates.earliest, meta.dates.latest, meta.dates.years_after_purchase),
     )

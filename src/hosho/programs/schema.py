@@ -40,12 +40,25 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class DatesIn(Strict):
+    earliest: IsoDate
+    latest: IsoDate
+    years_after_purchase: Positive
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DatesIn:
+        if self.latest <= self.earliest:
+            raise ValueError("latest must be after earliest")
+        return self
+
+
 class ProgramFile(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
     name: Text
     provider: Text
     source: Text
     versions: Annotated[list[IsoDate], Field(min_length=1)]
+    dates: DatesIn
 
 
 class ClauseIn(Strict):

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from hosho.domain.contract import CaseState, DomainError
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.program import ServiceMode
-from hosho.domain.repairs import RepairRequest, decide_repair, record_arrival, record_estimate
+from hosho.domain.repairs import RepairRequest, decide_repair, record_arrival, record_estimate, record_progress
 from hosho.service.context import Actor, Hosho, Role, ServiceError, known_program, not_found, retailer_scope
 from hosho.service.contracts import change
 from hosho.service.views import case_view, costs_view, deadline_view, decision_view
 from hosho.store import models as m
+from hosho.store import repository
 
 INTAKE = frozenset({Role.ADMIN, Role.AGENT})
 REPAIR_DESK = frozenset({Role.ADMIN, Role.AGENT, Role.TECHNICIAN})
@@ -88,7 +89,6 @@ def request_repair(hosho: Hosho, actor: Actor, contract_id: int, data: RequestIn
 def preview_repair(hosho: Hosho, actor: Actor, contract_id: int, data: RequestInput) -> dict[str, Any]:
     """The decision an agent shows before saving: computed on a copy, nothing stored."""
     from hosho.service.contracts import _domain_error
-    from hosho.store import repository
 
     with hosho.reading() as session:
         row = repository.load(session, contract_id, retailer_id=retailer_scope(actor))
@@ -135,6 +135,8 @@ def record_event(
     """Progress of a case; arrival and estimate go through the rules (deadline; cap → replacement)."""
     if kind not in EVENTS:
         raise ServiceError(422, "invalid_request", f"unknown event {kind!r} (one of {', '.join(EVENTS)})", field="kind")
+    if not 0 < case_id <= repository.ID_MAX:
+        raise not_found(f"case {case_id}")
     with hosho.reading() as session:
         found = session.execute(select(m.RepairCase.contract_id, m.RepairCase.number).where(m.RepairCase.id == case_id))
         located = found.one_or_none()
@@ -152,6 +154,8 @@ def record_event(
             )
         if not stored.covered:
             raise ServiceError(409, "no_open_case", "this request was not covered: there is no repair to record")
+        if kind not in ("item_arrived", "estimate"):
+            record_progress(contract, number, on)  # the rules date arrivals and estimates themselves
         data: dict[str, Any] = {"note": note} if note else {}
         if kind == "item_arrived":
             arrival = record_arrival(

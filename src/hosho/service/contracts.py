@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from hosho.domain.contact import check_phone
 from hosho.domain.contract import Application, DomainError, Equipment, EquipmentKind
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.enrollment import Enrollment
@@ -149,6 +150,8 @@ def _by_idempotency(hosho: Hosho, actor: Actor, key: str, fingerprint: str) -> d
 def _decide(hosho: Hosho, data: EnrollmentInput) -> Enrollment:
     """The terms' answer to the application (window, whole system, area, periods), or the refusal."""
     try:
+        if data.subscriber.phone is not None:
+            check_phone(data.subscriber.phone, field="subscriber.phone", code="invalid_contract")
         site = hosho.rules.site(
             postal_code=data.site_postal_code, country=data.site_country, remote_island=data.remote_island
         )
