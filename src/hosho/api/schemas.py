@@ -16,6 +16,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from hosho.domain.calendar import JST
 from hosho.domain.contract import EquipmentKind
 from hosho.domain.refunds import CancelReason
+from hosho.service.commands import fits
+from hosho.store import models as m
 
 
 def _in_jst(value: dt.datetime) -> dt.datetime:
@@ -29,7 +31,6 @@ ID_MAX = 2**63 - 1
 YEN_MAX = 100_000_000_000
 Yen = Annotated[int, Field(strict=True, ge=0, le=YEN_MAX, description="Integer yen (円)")]
 JstDatetime = Annotated[dt.datetime, AfterValidator(_in_jst)]
-Text = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class EventKind(StrEnum):
@@ -60,30 +61,30 @@ class RequestBody(BaseModel):
 
 
 class SubscriberIn(RequestBody):
-    name: Text
-    name_kana: Text | None = None
-    phone: Annotated[str, Field(min_length=1, max_length=40)] | None = None
-    email: Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
-    postal_code: Annotated[str, Field(min_length=1, max_length=10)] | None = None
-    address: Annotated[str, Field(min_length=1, max_length=400)] | None = None
+    name: Annotated[str, fits(m.Subscriber.name)]
+    name_kana: Annotated[str, fits(m.Subscriber.name_kana)] | None = None
+    phone: Annotated[str, fits(m.Subscriber.phone)] | None = None
+    email: Annotated[str, fits(m.Subscriber.email, min_length=3, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    postal_code: Annotated[str, fits(m.Subscriber.postal_code)] | None = None
+    address: Annotated[str, fits(m.Subscriber.address)] | None = None
 
 
 class EquipmentIn(RequestBody):
     kind: EquipmentKind
-    model: Text
-    serial: Text
-    service_mode: Annotated[str, Field(min_length=1, max_length=20)] | None = None
+    model: Annotated[str, fits(m.Equipment.model)]
+    serial: Annotated[str, fits(m.Equipment.serial)]
+    service_mode: Annotated[str, fits(m.Equipment.service_mode)] | None = None
 
 
 class SiteIn(RequestBody):
-    postal_code: Annotated[str, Field(min_length=1, max_length=10)] | None = None
+    postal_code: Annotated[str, fits(m.Contract.site_postal_code)] | None = None
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")] = "JP"
     remote_island: bool | None = Field(default=None, description="Derived from the postal code when left out")
 
 
 class EnrollmentIn(RequestBody):
-    program: Annotated[str, Field(min_length=1, max_length=40)]
-    plan: Annotated[str, Field(min_length=1, max_length=40)]
+    program: Annotated[str, fits(m.Contract.program_id)]
+    plan: Annotated[str, fits(m.Contract.plan_id)]
     purchase_date: dt.date
     purchase_price: Yen | None = None
     warranty_fee: Yen | None = None
@@ -94,7 +95,7 @@ class EnrollmentIn(RequestBody):
     equipment: list[EquipmentIn] = Field(default_factory=list, max_length=500)
     site: SiteIn = Field(default_factory=lambda: SiteIn())
     maker_onsite_repair: bool | None = None
-    retailer: Annotated[str, Field(min_length=1, max_length=40)] | None = Field(
+    retailer: Annotated[str, fits(m.Retailer.code)] | None = Field(
         None, description="Retailer code; a retailer key always enrols for its own channel"
     )
     subscriber: SubscriberIn
@@ -105,11 +106,13 @@ class DateIn(RequestBody):
 
 
 class ChangedFieldsIn(RequestBody):
-    name: Text | None = None
-    name_kana: Text | None = Field(None, description="The furigana; a new name without it drops the old one")
-    phone: Annotated[str, Field(min_length=1, max_length=40)] | None = None
-    address: Annotated[str, Field(min_length=1, max_length=400)] | None = None
-    email: Annotated[str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    name: Annotated[str, fits(m.Subscriber.name)] | None = None
+    name_kana: Annotated[str, fits(m.Subscriber.name_kana)] | None = Field(
+        None, description="The furigana; a new name without it drops the old one"
+    )
+    phone: Annotated[str, fits(m.Subscriber.phone)] | None = None
+    address: Annotated[str, fits(m.Subscriber.address)] | None = None
+    email: Annotated[str, fits(m.Subscriber.email, min_length=3, pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
 
 
 class ChangeReportIn(RequestBody):
@@ -120,12 +123,14 @@ class ChangeReportIn(RequestBody):
 class MakerReplacementIn(RequestBody):
     date: dt.date
     reported: bool = True
-    serial: Text | None = None
+    serial: Annotated[str, fits(m.Equipment.serial)] | None = None
 
 
 class RepairRequestIn(RequestBody):
     at: dt.datetime = Field(description="When the request was made; JST when no offset is given")
-    cause: str = Field(description="A cause of the vocabulary (GET /v1/programs/{program}: parameters.causes)")
+    cause: Annotated[str, fits(m.RepairCase.cause)] = Field(
+        description="A cause of the vocabulary (GET /v1/programs/{program}: parameters.causes)"
+    )
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "JP"
     needs_parts: bool = True
     part: str | None = Field(default=None, description="A part of the vocabulary, when one failed")
