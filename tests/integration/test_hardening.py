@@ -214,3 +214,20 @@ def test_a_transfer_fee_of_5000_digits_is_a_form_error_in_japanese(
     confirm = client.post(path, data=form, follow_redirects=False)
     assert confirm.status_code == 422
     assert "振込手数料は100,000,000,000円以下で入力してください。" in confirm.text
+
+
+def test_a_console_repair_preview_in_year_1_or_out_of_order_is_refused_in_japanese(
+    client: TestClient,  # noqa: F811
+    world: dict[str, int],  # noqa: F811
+    app_hosho: Hosho,  # noqa: F811
+) -> None:
+    token = sign_in(client, "agent")
+    path = f"/console/contracts/{world['R1']}/repair/preview"
+    form = {"csrf_token": token, "cause": "normal_use", "needs_parts": "on", "claim": "repair", "country": "JP"}
+    year_1 = client.post(path, data={**form, "requested_at": "0001-01-01T00:00"})
+    assert year_1.status_code == 409
+    assert "入力内容をご確認ください。" in year_1.text
+    cases.request_repair(app_hosho, AGENT, world["R1"], _at(date(2026, 2, 9)))
+    cancel_path = f"/console/contracts/{world['R1']}/cancel/preview"
+    earlier = client.post(cancel_path, data={"csrf_token": token, "cancelled_on": "2026-02-08", "reason": "customer"})
+    assert "この日付より後の記録(修理依頼・解約など)がすでにあります。" in earlier.text
