@@ -73,6 +73,16 @@ def test_an_impossible_effective_date_is_refused(programs: Path) -> None:
     assert any(f"{meta}:{line}" in p and "not a date" in p for p in _problems(programs))
 
 
+def test_plausible_dates_are_required_and_must_make_a_range(programs: Path) -> None:
+    zest, ipro = programs / "zest" / "program.yaml", programs / "ipro" / "program.yaml"
+    _replace(zest, "  latest: 2099-12-31\n", "  latest: 1999-12-31\n")
+    text = ipro.read_text(encoding="utf-8")
+    ipro.write_text(text[: text.index("dates:")], encoding="utf-8")
+    problems = _problems(programs)
+    assert any(str(zest) in p and "latest must be after earliest" in p for p in problems), problems
+    assert any(str(ipro) in p and "dates" in p for p in problems), problems
+
+
 def test_a_duplicate_key_is_an_error(programs: Path) -> None:
     meta = programs / "zest" / "program.yaml"
     _replace(meta, "id: zest\n", "id: zest\nid: zest\n")

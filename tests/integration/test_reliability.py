@@ -33,7 +33,9 @@ CROWD = 50
 PAID_ON = date(2024, 4, 1)
 # 第9条第1項【解約時の返金率】 kaden-5y: 1年超2年以内 → 2.25%; floor(100,000 × 2.25%) − 330 transfer fee.
 CANCELLED_ON, TRANSFER_FEE, REFUND = date(2025, 10, 1), 330, 1_920
-REPAIR = RequestRepair(at=datetime(2026, 2, 10, 11, tzinfo=JST), cause="normal_use")
+PHONE = "03-1234-5678"
+# Before the cancellation: a cancellation is not dated before a recorded request (domain.chronology).
+REPAIR = RequestRepair(at=datetime(2025, 9, 10, 11, tzinfo=JST), cause="normal_use")
 T = TypeVar("T")
 
 
@@ -209,7 +211,7 @@ def test_every_change_increments_the_contract_version(hosho: Hosho) -> None:
     steps: list[Callable[[], object]] = [
         lambda: contracts.pay_fee(hosho, AGENT, contract_id, Pay(date=PAID_ON)),
         lambda: contracts.report_changes(
-            hosho, AGENT, contract_id, ReportChange(date=date(2024, 5, 1), fields=ChangedFields(**{"phone": "03-1"}))
+            hosho, AGENT, contract_id, ReportChange(date=date(2024, 5, 1), fields=ChangedFields(phone=PHONE))
         ),
         lambda: cases.request_repair(hosho, AGENT, contract_id, REPAIR),
         lambda: _cancel(hosho, contract_id),

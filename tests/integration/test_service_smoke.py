@@ -25,10 +25,10 @@ def test_a_contract_lives_through_payment_repair_and_cancellation(hosho: Hosho) 
     )
     assert decision.decision == "covered"
     assert {"第3条", "第2条第1項"} <= {c.label for c in decision.clauses}
-    cancelled = refunds.cancel_contract(hosho, AGENT, created.id, Cancel(date=date(2025, 4, 1), transfer_fee=330))
-    assert (cancelled.refund, cancelled.status) == (2_670, "cancelled")
+    cancelled = refunds.cancel_contract(hosho, AGENT, created.id, Cancel(date=date(2026, 2, 10), transfer_fee=330))
+    assert (cancelled.refund, cancelled.status) == (2_250 - 330, "cancelled")
     with pytest.raises(ServiceError) as again:
-        refunds.cancel_contract(hosho, AGENT, created.id, Cancel(date=date(2025, 4, 2)))
+        refunds.cancel_contract(hosho, AGENT, created.id, Cancel(date=date(2026, 2, 11)))
     assert again.value.code == "contract_not_active"
     actions = [entry.action for entry in contracts.audit_trail(hosho, AGENT, created.id)]
     assert actions == ["contract.enrolled", "contract.paid", "case.requested", "contract.cancelled"]

@@ -46,6 +46,7 @@ STATUSES: dict[str, int] = {
     "mixed_service_modes": 422,
     "outside_service_area": 422,
     "invalid_bank_account": 422,
+    "out_of_order": 422,
     "certificate_font": 500,
 }
 DESCRIPTIONS = {

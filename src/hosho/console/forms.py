@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -9,6 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from hosho.domain.calendar import JST
+from hosho.service.commands import YEN_MAX
 from hosho.service.context import ServiceError
 
 
@@ -45,8 +47,12 @@ def yen(errors: FormErrors, name: str, value: str, label: str) -> int | None:
     text = text.removesuffix("円")
     if not text:
         return None
-    if not text.isdigit():
+    if not re.fullmatch(r"[0-9]+", text):
         errors[name] = f"{label}は0以上の整数(円)で入力してください。"
+        return None
+    # Compared as text first: Python refuses to read an integer of more than 4,300 digits.
+    if len(text.lstrip("0")) > len(str(YEN_MAX)) or int(text) > YEN_MAX:
+        errors[name] = f"{label}は{YEN_MAX:,}円以下で入力してください。"
         return None
     return int(text)
 

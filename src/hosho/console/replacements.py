@@ -20,7 +20,7 @@ def routes(router: APIRouter) -> None:
             pid: p.versions[-1].name for pid, p in catalog.programs.items() if any(v.consumables for v in p.versions)
         }
         program = program if program in programs else ""
-        page = max(page, 1)
+        page = min(max(page, 1), consumables.MAX_PAGE)
         found = consumables.due_for_replacement(op.hosho, op.actor, months=months, program=program or None, page=page)
         plans = {
             (pid, plan.id): plan.name

@@ -77,6 +77,7 @@ class RepairCase:
     item_arrived_on: date | None = None
     repair_due: date | None = None
     estimate: int | None = None
+    latest_event: date | None = None  # the day it was requested, then of its latest event (domain.chronology)
 
 
 @dataclass(slots=True)
@@ -103,6 +104,10 @@ class Contract:
     ended_on: date | None = None
     refund: int | None = None
     contact: dict[str, str] = field(default_factory=dict)
+    # The day of its latest recorded event (payment, request, case event, transfer, maker replacement, end of
+    # cover): actions that depend on its state are not dated before it (domain.chronology).
+    latest_event: date | None = None
+    latest_change: date | None = None  # the latest of them that changed its status or cover
     version: int = 1  # optimistic locking in the store
 
     def refresh(self, today: date) -> None:

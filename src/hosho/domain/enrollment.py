@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import ParamSpec, TypeVar
 
+from hosho.domain.chronology import check_enrolment_dates
 from hosho.domain.contract import Application, Contract, DomainError
 from hosho.domain.periods import anniversary, period_end, period_end_not_counting_first_day
 from hosho.domain.program import CoverageStart, Program, ProgramVersion
@@ -64,6 +65,12 @@ def enroll(program: Program, application: Application) -> Enrollment:
     if plan is None:
         raise DomainError("invalid_contract", f"unknown plan {app.plan_id!r} in {terms.version}", field="plan")
     _check_amounts(terms, app)
+    check_enrolment_dates(
+        terms.dates,
+        purchase_date=app.purchase_date,
+        applied_on=applied_on,
+        operation_start_date=app.operation_start_date,
+    )
     rule = terms.enrollment
 
     if rule.requires_operation_start and app.operation_start_date is None:
@@ -107,6 +114,15 @@ def enroll(program: Program, application: Application) -> Enrollment:
                 f"every item must be under the plan's service mode ({plan.service_mode.value})",
                 field="equipment",
                 clauses=rule.whole_system_clauses,
+            )
+
+    for index, item in enumerate(app.equipment):
+        # A mode the plan does not have cannot be served (the plan's mode decides visits and deadlines).
+        if item.service_mode not in (None, plan.service_mode.value):
+            raise DomainError(
+                "invalid_contract",
+                f"the plan {plan.id} is served {plan.service_mode.value}, not {item.service_mode}",
+                field=f"equipment[{index}].service_mode",
             )
 
     if rule.countries and app.site.country not in rule.countries:

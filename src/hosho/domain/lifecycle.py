@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from hosho.domain.chronology import check_in_order, check_step_date, record
+from hosho.domain.contact import check_phone
 from hosho.domain.contract import Contract, DomainError, Status
 from hosho.domain.program import ProgramVersion
 
@@ -30,6 +32,8 @@ def pay(contract: Contract, *, on: date) -> Outcome:
     """
     if contract.status is not Status.PENDING:
         raise DomainError("already_paid", f"the contract is already {contract.status.value}")
+    check_in_order(contract, on, after_application=True)
+    record(contract, on)
     contract.status = Status.ACTIVE
     contract.paid_on = on
     contract.certificate_issued_on = on
@@ -40,6 +44,7 @@ def pay(contract: Contract, *, on: date) -> Outcome:
 def _require_active(contract: Contract, on: date) -> None:
     if contract.status is Status.PENDING:
         raise not_paid(contract.terms)
+    check_in_order(contract, on)
     contract.refresh(on)
     if contract.status is not Status.ACTIVE:
         raise DomainError("contract_not_active", f"the contract is {contract.status.value}")
@@ -50,6 +55,7 @@ def transfer_ownership(contract: Contract, *, on: date) -> Outcome:
     _require_active(contract, on)
     contract.status = Status.TRANSFERRED
     contract.ended_on = on
+    record(contract, on)
     return Outcome(contract.status, contract.terms.changes.transfer_clauses)
 
 
@@ -62,8 +68,12 @@ def report_change(contract: Contract, *, on: date, fields: Mapping[str, str]) ->
         if name not in rule.fields:
             allowed = ", ".join(sorted(rule.fields))
             raise DomainError("invalid_request", f"unknown field {name!r} (allowed: {allowed})", field=f"fields.{name}")
+    if "phone" in fields:
+        check_phone(fields["phone"], field="fields.phone", code="invalid_request")
     if contract.status not in (Status.PENDING, Status.ACTIVE):
         raise DomainError("contract_not_active", f"the contract is {contract.status.value}")
+    # Not ordered against other events: it changes no cover (domain.chronology).
+    check_step_date(contract, on)
     contract.contact.update(fields)
     return Outcome(contract.status, rule.clauses)
 
@@ -73,5 +83,6 @@ def manufacturer_replacement(contract: Contract, *, on: date, reported: bool) ->
     _require_active(contract, on)
     rule = contract.terms.changes
     contract.unreported_replacement = not reported
+    record(contract, on)
     clauses = rule.maker_replacement_clauses + (() if reported else rule.unreported_replacement_clauses)
     return Outcome(contract.status, clauses)

@@ -190,6 +190,20 @@ class CallCenter:
 
 
 @dataclass(frozen=True, slots=True)
+class DateBounds:
+    """The dates a contract of this program can hold (program.yaml `dates:`): outside them, a date is a mistake.
+
+    No purchase, application or event before `earliest` or after `latest`; no application, operation start or event
+    later than `years_after_purchase` years after the purchase (the longest cover and the maker's warranty, with a
+    margin for late cancellations and repairs).
+    """
+
+    earliest: date
+    latest: date
+    years_after_purchase: int
+
+
+@dataclass(frozen=True, slots=True)
 class ProgramVersion:
     program_id: str
     name: str
@@ -216,6 +230,7 @@ class ProgramVersion:
     certificate_title: str  # 保守パック加入者証, 延長保証加入者証, …
     certificate_clauses: tuple[str, ...]  # printed on the 加入者証 as 主な約款
     equipment_kinds: Mapping[str, EquipmentKind]
+    dates: DateBounds
     version: str = field(init=False)
     # Answers that depend only on this version's data, computed once (decisions run in bulk).
     memo: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)

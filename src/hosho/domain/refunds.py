@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from hosho.domain.chronology import check_in_order, record
 from hosho.domain.contract import Contract, DomainError, Status
 from hosho.domain.money import Rate, Yen
 from hosho.domain.periods import period_end_not_counting_first_day
@@ -68,6 +69,7 @@ def cancel(contract: Contract, *, on: date, reason: CancelReason, transfer_fee: 
         raise DomainError("invalid_request", "transfer_fee must not be negative", field="transfer_fee")
     if contract.status is Status.PENDING:
         raise DomainError("not_paid", "the contract was never paid: there is nothing to cancel or refund")
+    check_in_order(contract, on)
     contract.refresh(on)
     if contract.status is not Status.ACTIVE:
         raise DomainError("contract_not_active", f"the contract is {contract.status.value}: it cannot be cancelled")
@@ -91,6 +93,7 @@ def cancel(contract: Contract, *, on: date, reason: CancelReason, transfer_fee: 
     contract.status = Status.CANCELLED
     contract.ended_on = on
     contract.refund = result.refund
+    record(contract, on)
     return result
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from hosho.domain.calendar import BusinessCalendar, OutsideCalendar, Reception, receive
+from hosho.domain.chronology import check_case_event, check_request_in_order, jst_day, record, record_case_event
 from hosho.domain.contract import CaseState, Contract, DomainError, RepairCase, Status
 from hosho.domain.lifecycle import not_paid
 from hosho.domain.program import CauseRule, CostLine, Payer, ServiceMode
@@ -102,6 +103,8 @@ def decide_repair(contract: Contract, request: RepairRequest, calendar: Business
         raise DomainError("invalid_request", f"unknown cause {request.cause!r}", field="cause")
     if request.claim != REPAIR_CLAIM and request.claim not in rules.claims:
         raise DomainError("invalid_request", f"unknown claim {request.claim!r}", field="claim")
+    # Judged on the status of its own day: not dated before the contract's latest event (domain.chronology).
+    check_request_in_order(contract, jst_day(request.at, field="at"))
     mode = contract.plan.service_mode
     level = terms.sla.get(mode) if mode is ServiceMode.ONSITE else None
     try:
@@ -143,6 +146,7 @@ def decide_repair(contract: Contract, request: RepairRequest, calendar: Business
     if not covered:
         case.state = CaseState.CLOSED
     contract.cases.append(case)
+    record_case_event(contract, case, requested_on)
     return RepairDecision(
         covered=covered,
         reasons=reasons,
@@ -226,6 +230,8 @@ def record_arrival(
     case = contract.open_case()
     if case is None:
         raise DomainError("no_open_case", "no covered repair request is open for this contract")
+    check_case_event(contract, case, item_on, field="date")
+    check_case_event(contract, case, check_sheet_on, field="check_sheet_date")
     clock = max(item_on, check_sheet_on)
     try:
         deadline = _deadline("repair_due", clock, level.business_days, level.clauses, calendar)
@@ -235,6 +241,7 @@ def record_arrival(
         ) from None
     case.item_arrived_on = clock
     case.repair_due = deadline.due
+    record_case_event(contract, case, clock)
     return ArrivalAnswer(deadline, level.clauses)
 
 
@@ -249,6 +256,9 @@ def record_estimate(
         raise DomainError("invalid_request", "amount must not be negative", field="amount")
     if amount is None and repairable:
         raise DomainError("invalid_request", "give an amount or repairable: false", field="amount")
+    day = on or case.received_on
+    check_case_event(contract, case, day)
+    record_case_event(contract, case, day)
     terms = contract.terms
     cap_rule = terms.cap
     covered_labels = terms.requests.covered_clauses
@@ -263,7 +273,17 @@ def record_estimate(
         return EstimateAnswer("repair", limit, amount, cap_rule.clauses, ())
     case.state = CaseState.REPLACED
     contract.status = Status.ENDED
-    contract.ended_on = on or case.received_on
+    contract.ended_on = day
+    record(contract, day)
     costs = terms.replacement_cost_lines(mode=contract.plan.service_mode, remote_island=contract.site.remote_island)
     labels = cap_rule.clauses + cap_rule.ends_contract_clauses + tuple(c for line in costs for c in line.clauses)
     return EstimateAnswer("replacement", limit, amount, tuple(dict.fromkeys(labels)), costs)
+
+
+def record_progress(contract: Contract, case_number: int, on: date) -> None:
+    """A case's progress the rules do not decide (a visit, the repair done, the item shipped): dated in order."""
+    case = next((case for case in contract.cases if case.number == case_number), None)
+    if case is None:
+        raise DomainError("no_open_case", f"the contract has no case {case_number}")
+    check_case_event(contract, case, on)
+    record_case_event(contract, case, on)

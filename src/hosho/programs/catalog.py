@@ -28,6 +28,7 @@ from hosho.domain.program import (
     ConsumableRule,
     CostLine,
     CoverageRule,
+    DateBounds,
     EnrollmentRule,
     EquipmentKind,
     Plan,
@@ -418,4 +419,5 @@ def _build(
             kind_id: EquipmentKind(kind_id, kind.name, kind.system_role, kind.recorder)
             for kind_id, kind in rules.equipment_kinds.items()
         },
+        dates=DateBounds(meta.dates.earliest, meta.dates.latest, meta.dates.years_after_purchase),
     )

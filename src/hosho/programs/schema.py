@@ -67,6 +67,18 @@ class CallCenterIn(Strict):
     fictitious: bool = False  # demo data: the certificate prints 「(架空の番号)」 after it
 
 
+class DatesIn(Strict):
+    earliest: IsoDate
+    latest: IsoDate
+    years_after_purchase: Positive
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DatesIn:
+        if self.latest <= self.earliest:
+            raise ValueError("latest must be after earliest")
+        return self
+
+
 class ProgramFile(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*$")]
     name: Text
@@ -74,6 +86,7 @@ class ProgramFile(Strict):
     source: Text
     call_center: CallCenterIn
     versions: Annotated[list[IsoDate], Field(min_length=1)]
+    dates: DatesIn
 
 
 class ClauseIn(Strict):

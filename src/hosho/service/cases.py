@@ -11,7 +11,7 @@ from hosho.domain.contract import CaseState, DomainError
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.program import ServiceMode
 from hosho.domain.repairs import RepairDecision as DomainDecision
-from hosho.domain.repairs import RepairRequest, decide_repair, record_arrival, record_estimate
+from hosho.domain.repairs import RepairRequest, decide_repair, record_arrival, record_estimate, record_progress
 from hosho.programs.catalog import Vocabulary
 from hosho.service.calendars import calendar_for
 from hosho.service.commands import Estimate, ItemArrived, Progress, RequestRepair
@@ -132,6 +132,8 @@ CaseEvent = ItemArrived | Estimate | Progress
 def record_event(hosho: Hosho, actor: Actor, case_id: int, command: CaseEvent) -> CaseProgress:
     """Progress of a case; arrival and estimate go through the rules (deadline; cap → replacement)."""
     kind = command.kind
+    if not 0 < case_id <= repository.ID_MAX:
+        raise not_found(f"case {case_id}")
     with hosho.reading() as session:
         found = session.execute(select(m.RepairCase.contract_id, m.RepairCase.number).where(m.RepairCase.id == case_id))
         located = found.one_or_none()
@@ -148,8 +150,10 @@ def record_event(hosho: Hosho, actor: Actor, case_id: int, command: CaseEvent) -
             record_arrival(contract, item_on=command.date, check_sheet_on=command.date, calendar=calendar)
         if not stored.covered:
             raise ServiceError("no_open_case", "this request was not covered: there is no repair to record")
-        data: dict[str, Any] = {"note": command.note} if command.note else {}
         on = command.date
+        if not isinstance(command, ItemArrived | Estimate) and on is not None:
+            record_progress(contract, number, on)  # the rules date arrivals and estimates themselves
+        data: dict[str, Any] = {"note": command.note} if command.note else {}
         if isinstance(command, ItemArrived):
             arrival = record_arrival(
                 contract,

@@ -21,6 +21,8 @@ from hosho.store import models as m
 _ONE_DAY = timedelta(days=1)
 MAX_MONTHS = 24
 MAX_PER_PAGE = 200
+# Far past any list (10 million contracts at the largest page size), and a LIMIT every database takes.
+MAX_PAGE = 50_000
 
 
 def purchase_window(start: date, end: date, years: int) -> tuple[date, date]:
@@ -59,8 +61,8 @@ def due_for_replacement(
     end of the `months`-th month; the window, each contract's date and the notice the terms give."""
     if not 1 <= months <= MAX_MONTHS:
         raise ServiceError("invalid_request", f"months must be 1–{MAX_MONTHS}", field="months")
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ServiceError("invalid_request", f"page ≥ 1 and per_page 1–{MAX_PER_PAGE}", field="page")
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
+        raise ServiceError("invalid_request", f"page 1–{MAX_PAGE} and per_page 1–{MAX_PER_PAGE}", field="page")
     start = today or hosho.today()
     end = period_end(start, months=months)
     answer: dict[str, Any] = {"from": start, "to": end, "months": months, "page": page, "per_page": per_page}

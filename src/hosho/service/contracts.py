@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from hosho.domain.contact import check_phone
 from hosho.domain.contract import Application, DomainError, Equipment
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.enrollment import Enrollment
@@ -116,6 +117,8 @@ def _decide(hosho: Hosho, data: Enrol) -> Enrollment:
     """The terms' answer to the application (window, whole system, area, periods), or the refusal."""
     equipment = _equipment(data)
     try:
+        if data.subscriber.phone is not None:
+            check_phone(data.subscriber.phone, field="subscriber.phone", code="invalid_contract")
         site = hosho.rules.site(
             postal_code=data.site.postal_code, country=data.site.country, remote_island=data.site.remote_island
         )

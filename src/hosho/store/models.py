@@ -29,6 +29,12 @@ NAMING = {
 }
 # BIGINT ids on PostgreSQL, INTEGER (the rowid alias) on SQLite.
 Id = BigInteger().with_variant(Integer(), "sqlite")
+KEY_NAME_LENGTH = 200
+USERNAME_LENGTH = 80
+# Derived text: an actor is "key:<key name>" or "user:<user name>" (service.keys, service.users), and the
+# Idempotency-Key's scope "actor:<actor>" or "retailer:<id>" (service.context.Actor): as long as the longest.
+ACTOR_LENGTH = max(len("key:") + KEY_NAME_LENGTH, len("user:") + USERNAME_LENGTH)
+SCOPE_LENGTH = len("actor:") + ACTOR_LENGTH
 
 
 class Base(DeclarativeBase):
@@ -95,7 +101,7 @@ class Contract(Base):
     ended_on: Mapped[date | None] = mapped_column(Date)
     refund: Mapped[int | None] = mapped_column(BigInteger)
     # Idempotency-Key of the enrolment, unique per caller (a retailer, or an internal key).
-    idempotency_scope: Mapped[str | None] = mapped_column(String(80))
+    idempotency_scope: Mapped[str | None] = mapped_column(String(SCOPE_LENGTH))
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -187,7 +193,7 @@ class ChangeReport(Base):
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), unique=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_LENGTH), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"))
@@ -203,7 +209,7 @@ class ApiKey(Base):
     secret_hash: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(20))
     retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"))
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(KEY_NAME_LENGTH))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -215,7 +221,7 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(String(120))
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     action: Mapped[str] = mapped_column(String(60))
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int] = mapped_column(Id)
@@ -232,7 +238,7 @@ class ProgramClosure(Base):
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     ranges: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"first": ISO, "last": ISO, "name": str|None}]
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
 
 
 # --- refund payouts (payouts.md) ----------------------------------------------------------------------------------
@@ -306,7 +312,7 @@ class RefundEntry(Base):
     reverses: Mapped[int | None] = mapped_column(Id)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(String(120))
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
 
 
 class PayoutBatch(Base):
@@ -319,4 +325,4 @@ class PayoutBatch(Base):
     count: Mapped[int] = mapped_column(Integer)
     total: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_by: Mapped[str] = mapped_column(String(120))
+    created_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))

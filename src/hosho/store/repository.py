@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, object_session
 
+from hosho.domain.calendar import to_jst
 from hosho.domain.contract import CaseState, Equipment, Site, Status
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.contract import RepairCase as DomainCase
 from hosho.programs.catalog import Catalog
 from hosho.store import models as m
 
+ID_MAX = 2**63 - 1
+# Reports that change what later requests are judged on (a contact change does not: domain.chronology).
+ORDERED_REPORTS = ("ownership_transfer", "maker_replacement")
+
 
 def load(
     session: Session, contract_id: int, *, retailer_id: int | None = None, for_update: bool = False
 ) -> m.Contract | None:
     """The row, or None when it does not exist or the caller's retailer may not see it."""
+    if not 0 < contract_id <= ID_MAX:  # ids are 64-bit: a larger one is no contract, not a driver's overflow
+        return None
     query = select(m.Contract).where(m.Contract.id == contract_id)
     if retailer_id is not None:
         query = query.where(m.Contract.retailer_id == retailer_id)
@@ -63,10 +70,40 @@ def to_domain(row: m.Contract, catalog: Catalog) -> DomainContract:
             item_arrived_on=case.item_arrived_on,
             repair_due=case.repair_due,
             estimate=case.estimate,
+            latest_event=max(
+                [_jst_day(case.requested_at)]
+                + [event.on_date for event in case.events if event.kind != "requested" and event.on_date is not None]
+            ),
         )
         for case in row.cases
     ]
+    contract.latest_change = latest_change(row)
+    contract.latest_event = _latest([contract.latest_change, *(case.latest_event for case in contract.cases)])
     return contract
+
+
+def latest_change(row: m.Contract) -> date | None:
+    """The day of the contract's latest change of status or cover, from what is stored (domain.chronology)."""
+    days = [row.paid_on, row.ended_on]
+    session = object_session(row)
+    if session is not None and row.id is not None:
+        days.append(
+            session.execute(
+                select(func.max(m.ChangeReport.reported_on)).where(
+                    m.ChangeReport.contract_id == row.id, m.ChangeReport.kind.in_(ORDERED_REPORTS)
+                )
+            ).scalar_one_or_none()
+        )
+    return _latest(days)
+
+
+def _latest(days: list[date | None]) -> date | None:
+    return max((day for day in days if day is not None), default=None)
+
+
+def _jst_day(at: datetime) -> date:
+    """A stored moment's JST day (SQLite keeps the JST wall-clock time without its offset)."""
+    return to_jst(at).date()
 
 
 def apply(row: m.Contract, contract: DomainContract) -> None:

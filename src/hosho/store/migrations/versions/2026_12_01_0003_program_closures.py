@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("ranges", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_by", sa.String(120), nullable=False),
+        sa.Column("updated_by", sa.String(204), nullable=False),
         sa.PrimaryKeyConstraint("program_id", "year", name="pk_program_closures"),
     )
 

@@ -83,7 +83,7 @@ def upgrade() -> None:
         sa.Column("reverses", ID, nullable=True),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.String(120), nullable=False),
+        sa.Column("actor", sa.String(204), nullable=False),
         sa.ForeignKeyConstraint(["refund_id"], ["refunds.id"], name="fk_refund_entries_refund_id_refunds"),
         sa.PrimaryKeyConstraint("id", name="pk_refund_entries"),
     )
@@ -97,7 +97,7 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("total", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", sa.String(120), nullable=False),
+        sa.Column("created_by", sa.String(204), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_payout_batches"),
     )
 
