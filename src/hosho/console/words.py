@@ -66,6 +66,15 @@ ERRORS = {
 }
 
 # What a redirect after a successful POST says on the next page (a fixed set: nothing is echoed from the URL).
+SIGN_IN_WRONG = "ユーザー名またはパスワードが正しくありません。"
+SIGN_IN_WAIT = "サインインの失敗が続いています。{seconds}秒ほどおいてから、もう一度お試しください。"
+SIGN_IN_LOCKED_USER = (
+    "サインインの失敗が続いたため、このユーザー名でのサインインを一時的に停止しています。{at}に解除されます。"
+)
+SIGN_IN_LOCKED_ADDRESS = (
+    "この接続元からのサインインの失敗が続いたため、サインインを一時的に停止しています。{at}に解除されます。"
+)
+
 NOTICES = {
     "signed_out": "サインアウトしました。",
     "requested": "修理依頼を受け付けました。",
