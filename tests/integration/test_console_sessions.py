@@ -247,3 +247,13 @@ def test_a_failed_sign_in_is_logged_with_the_name_and_address_but_not_the_passwo
     failed = [record.getMessage() for record in caplog.records if "sign-in failed" in record.getMessage()]
     assert failed == ["sign-in failed for user 'agent' from 203.0.113.7 (1 in a row for the user, 1 for the address)"]
     assert all("Secret-Guess-2026" not in record.getMessage() for record in caplog.records)
+
+
+def test_signing_in_again_over_a_session_ends_the_old_one(client: TestClient) -> None:
+    token = sign_in(client, "agent")
+    old = client.cookies[COOKIE]
+    form = {"username": "admin", "password": PASSWORD, "csrf_token": token}
+    assert client.post("/console/login", data=form, follow_redirects=False).status_code == 303
+    assert signed_in(client)
+    client.cookies.set(COOKIE, old, path="/console")
+    assert not signed_in(client)

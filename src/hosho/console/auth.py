@@ -79,6 +79,9 @@ def routes(router: APIRouter) -> None:
         if signed is None:
             # 200, not 401: HTTP's 401 is for the WWW-Authenticate challenge, which a form sign-in is not.
             return _again(console, request, username, next, words.SIGN_IN_WRONG, 200)
+        previous = console.sessions.read(request)
+        if previous is not None and previous.token is not None:  # signing in again over a session ends that one
+            sessions.end_session(console.hosho, previous.token)
         response = redirect(safe_next(next))
         console.sessions.write(response, console.sessions.new(signed.user.id, signed.token), request)
         return response
