@@ -174,6 +174,36 @@ def create_user(settings: Settings, *, username: str, role: str, name: str, reta
     return 0
 
 
+def set_user_password(settings: Settings, *, username: str) -> int:
+    """A new password (from HOSHO_USER_PASSWORD, else asked twice); the user's sessions end at once."""
+    from hosho.service import users
+    from hosho.service.context import ServiceError
+
+    password = os.environ.get(PASSWORD_ENV) or _ask_password()
+    with database(settings) as hosho:
+        try:
+            user = users.set_password(hosho, username, password)
+        except ServiceError as exc:
+            raise Fatal(exc.message) from None
+    print(f"console user {user.username!r}: new password set, every session of the user ended")
+    return 0
+
+
+def set_user_active(settings: Settings, *, username: str, active: bool) -> int:
+    """Deactivate a console user (no sign-in, sessions end at once on every worker), or activate them again."""
+    from hosho.service import users
+    from hosho.service.context import ServiceError
+
+    with database(settings) as hosho:
+        try:
+            user = users.set_active(hosho, username, active)
+        except ServiceError as exc:
+            raise Fatal(exc.message) from None
+    done = "activated: may sign in again" if active else "deactivated: signed out everywhere, may not sign in"
+    print(f"console user {user.username!r} {done}")
+    return 0
+
+
 def _ask_password() -> str:
     if not sys.stdin.isatty():
         raise Fatal(f"give the password in {PASSWORD_ENV} (no terminal to ask on)")

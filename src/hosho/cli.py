@@ -13,7 +13,7 @@ from hosho.admin import Fatal
 from hosho.engine import Engine
 from hosho.programs.yamlio import LoadError
 from hosho.scenarios.runner import Abort, Outcome, check_paths, report, safely
-from hosho.settings import Settings
+from hosho.settings import InvalidSetting, Settings
 
 ROLES = ("admin", "agent", "technician", "retailer")
 
@@ -22,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _dispatch(args)
-    except Fatal as exc:
+    except (Fatal, InvalidSetting) as exc:
         print(f"hosho {args.command}: {exc}", file=sys.stderr)
         return 2
     except LoadError as exc:
@@ -66,6 +66,18 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument("--role", choices=ROLES, required=True)
     user.add_argument("--name", required=True, help="the name shown in the console, e.g. 山田(コールセンター)")
     user.add_argument("--retailer", metavar="CODE", help="the retailer a retailer user belongs to")
+    password = users.add_parser(
+        "set-password",
+        parents=[database],
+        help="give a user a new password (from $HOSHO_USER_PASSWORD, or asked) and end the user's sessions",
+    )
+    password.add_argument("username")
+    deactivate = users.add_parser(
+        "deactivate", parents=[database], help="stop a user from signing in and end the user's sessions at once"
+    )
+    deactivate.add_argument("username")
+    activate = users.add_parser("activate", parents=[database], help="let a deactivated user sign in again")
+    activate.add_argument("username")
     retailers = commands.add_parser("retailers", help="sales channels").add_subparsers(
         dest="retailers_command", required=True
     )
@@ -97,12 +109,16 @@ def _dispatch(args: argparse.Namespace) -> int:
             return admin.migrate_database(settings)
         if args.command == "keys":
             return admin.create_key(settings, role=args.role, name=args.name, retailer=args.retailer)
-        if args.command == "users":
+        if args.command == "users" and args.users_command == "create":
             return admin.create_user(
                 settings, username=args.username, role=args.role, name=args.name, retailer=args.retailer
             )
         if args.command == "payouts":
             return admin.create_payouts(settings, transfer_date=args.transfer_date, out=args.out)
+        if args.command == "users" and args.users_command == "set-password":
+            return admin.set_user_password(settings, username=args.username)
+        if args.command == "users":
+            return admin.set_user_active(settings, username=args.username, active=args.users_command == "activate")
         if args.command == "retailers":
             return admin.add_retailer(settings, code=args.code, name=args.name)
         return admin.serve(

@@ -4,12 +4,69 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from hosho.store.db import DEFAULT_URL
 
 DATABASE_URL = "HOSHO_DATABASE_URL"
 API_KEY = "HOSHO_API_KEY"
+SESSION_IDLE_MINUTES = "HOSHO_SESSION_IDLE_MINUTES"
+SESSION_MAX_HOURS = "HOSHO_SESSION_MAX_HOURS"
+SIGNIN_DELAY_SECONDS = "HOSHO_SIGNIN_DELAY_SECONDS"
+SIGNIN_USER_LOCK_AFTER = "HOSHO_SIGNIN_USER_LOCK_AFTER"
+SIGNIN_ADDRESS_LOCK_AFTER = "HOSHO_SIGNIN_ADDRESS_LOCK_AFTER"
+SIGNIN_LOCK_MINUTES = "HOSHO_SIGNIN_LOCK_MINUTES"
+
+
+class InvalidSetting(ValueError):
+    """A setting from the environment that is not a number in its range: the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSettings:
+    """How long a console session lives and how sign-in failures are throttled (README: "Sessions and sign-in")."""
+
+    # A call-center shift: signed out after 30 minutes without a request, and 12 hours after signing in at most.
+    idle: timedelta = timedelta(minutes=30)
+    absolute: timedelta = timedelta(hours=12)
+    # Failures in a row for one user name (or one client address): the first half of them are free (typos), then
+    # each waits twice as long as the one before, starting at `delay` (capped at a minute); at `lock_after` the
+    # name (or address) is locked for `lock`. Failures are forgotten after `lock` without one, or, for the user
+    # name, at a successful sign-in. An address is shared by a whole office behind one router: a higher bar.
+    delay: timedelta = timedelta(seconds=1)
+    user_lock_after: int = 5
+    address_lock_after: int = 20
+    lock: timedelta = timedelta(minutes=15)
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str]) -> SessionSettings:
+        default = cls()
+        return cls(
+            idle=timedelta(minutes=_number(environ, SESSION_IDLE_MINUTES, default.idle / timedelta(minutes=1))),
+            absolute=timedelta(hours=_number(environ, SESSION_MAX_HOURS, default.absolute / timedelta(hours=1))),
+            delay=timedelta(seconds=_number(environ, SIGNIN_DELAY_SECONDS, default.delay.total_seconds(), low=0)),
+            user_lock_after=int(_number(environ, SIGNIN_USER_LOCK_AFTER, default.user_lock_after, low=1, whole=True)),
+            address_lock_after=int(
+                _number(environ, SIGNIN_ADDRESS_LOCK_AFTER, default.address_lock_after, low=1, whole=True)
+            ),
+            lock=timedelta(minutes=_number(environ, SIGNIN_LOCK_MINUTES, default.lock / timedelta(minutes=1))),
+        )
+
+
+def _number(environ: Mapping[str, str], name: str, default: float, *, low: float = 0.01, whole: bool = False) -> float:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = None
+    high = 10_000 if whole else 1_000_000
+    if value is None or not low <= value <= high or value != value:
+        kind = "a whole number" if whole else "a number"
+        raise InvalidSetting(f"{name} must be {kind} from {low:g} to {high:,}, not {text!r}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +74,7 @@ class Settings:
     # SQLite file in the current directory by default; PostgreSQL with postgresql://user@host/db.
     database_url: str = DEFAULT_URL
     api_key: str | None = None
+    sessions: SessionSettings = field(default_factory=SessionSettings)
 
     @classmethod
     def load(
@@ -31,6 +89,7 @@ class Settings:
         return cls(
             database_url=database_url or env.get(DATABASE_URL) or DEFAULT_URL,
             api_key=api_key or env.get(API_KEY) or None,
+            sessions=SessionSettings.load(env),
         )
 
 

@@ -267,6 +267,7 @@ def test_an_ended_contract_s_button_and_certificate_carry_its_status(
     text = "".join(p.extract_text() for p in PdfReader(BytesIO(answer.content)).pages)
     assert "【譲渡により終了】" in text and "2025年6月1日" in text
     app_hosho.clock = lambda: datetime(2029, 4, 1, 10, 0, tzinfo=JST)  # the day after R2's last day of cover
+    sign_in(client, "agent")  # years later: the session has long expired
     assert "加入者証(PDF・「期間満了」と表示)をダウンロード" in client.get(f"/console/contracts/{world['R2']}").text
 
 
@@ -408,13 +409,14 @@ def test_a_fee_the_cancel_command_refuses_is_said_next_to_its_field_and_cancels_
     client: TestClient, world: dict[str, int], app_hosho: Hosho
 ) -> None:
     token = sign_in(client, "agent")
-    # Digits only, so the form reads it; above 1,000億円, so the command refuses it.
+    # Digits only, so the form reads it; above 1,000億円, so the form says the bound next to the field.
     form = {"cancelled_on": "2026-02-10", "reason": "customer", "transfer_fee": "100000000001", "csrf_token": token}
     url = f"/console/contracts/{world['R1']}/cancel"
+    said = "振込手数料は100,000,000,000円以下で入力してください。"
     preview = client.post(f"{url}/preview", data=form)
-    assert "振込手数料をご確認ください。" in preview.text
+    assert said in preview.text
     confirmed = client.post(url, data=form, follow_redirects=False)
-    assert confirmed.status_code == 422 and "振込手数料をご確認ください。" in confirmed.text
+    assert confirmed.status_code == 422 and said in confirmed.text
     assert contracts.get(app_hosho, ADMIN, world["R1"]).status == "active"
 
 

@@ -28,6 +28,7 @@ HTTP_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "met
 STATUSES: dict[str, int] = {
     "unauthorized": 401,
     "forbidden": 403,
+    "throttled": 429,
     "not_found": 404,
     # The contract's state refuses the action, or another request got there first.
     "not_paid": 409,

@@ -16,14 +16,17 @@ from hosho.console import auth, board, calendar, cancel, contract, lookup, payou
 from hosho.console.app import Console, csrf_guard, route_class
 from hosho.console.security import secret_from_env
 from hosho.service.context import Hosho
+from hosho.settings import SessionSettings
 
 PREFIX = "/console"
 STATIC = f"{PREFIX}/static"
 
 
-def create_console(hosho: Hosho, *, secret_key: bytes | None = None) -> APIRouter:
+def create_console(
+    hosho: Hosho, *, secret_key: bytes | None = None, settings: SessionSettings | None = None
+) -> APIRouter:
     """The console's pages. The session key is HOSHO_SECRET_KEY, else random for this process."""
-    console = Console.build(hosho, secret_key or secret_from_env())
+    console = Console.build(hosho, secret_key or secret_from_env(), settings or SessionSettings())
     router = APIRouter(
         prefix=PREFIX,
         route_class=route_class(console),
@@ -39,7 +42,9 @@ def static_directory() -> Path:
     return Path(str(resources.files("hosho.console") / "static"))
 
 
-def mount_console(app: FastAPI, hosho: Hosho, *, secret_key: bytes | None = None) -> None:
-    """Add the console's pages and static files (htmx, stylesheet) to `app`."""
-    app.include_router(create_console(hosho, secret_key=secret_key))
+def mount_console(
+    app: FastAPI, hosho: Hosho, *, secret_key: bytes | None = None, settings: SessionSettings | None = None
+) -> None:
+    """Add the console's pages and static files (htmx, stylesheet) to `app`; sessions as `settings` say."""
+    app.include_router(create_console(hosho, secret_key=secret_key, settings=settings))
     app.mount(STATIC, StaticFiles(directory=static_directory()), name="console-static")

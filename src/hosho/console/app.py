@@ -16,8 +16,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from hosho.console.security import CSRF_FIELD, CSRF_HEADER, SessionCodec, SessionData, csrf_matches, same_origin
 from hosho.presentation import formats, words
 from hosho.presentation.formats import DateStyle
-from hosho.service import users
+from hosho.service import sessions, users
 from hosho.service.context import Actor, Hosho, Role, ServiceError
+from hosho.settings import SessionSettings
 
 SCOPE_KEY = "hosho.console"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -70,10 +71,23 @@ class Console:
     hosho: Hosho
     sessions: SessionCodec
     templates: Environment
+    settings: SessionSettings
 
     @classmethod
-    def build(cls, hosho: Hosho, secret: bytes) -> Console:
-        return cls(hosho, SessionCodec(secret), _environment())
+    def build(cls, hosho: Hosho, secret: bytes, settings: SessionSettings) -> Console:
+        # The cookie's own age runs on the application's clock too, with the sessions' absolute limit.
+        codec = SessionCodec(
+            secret, clock=lambda: hosho.clock().timestamp(), max_age=int(settings.absolute.total_seconds())
+        )
+        return cls(hosho, codec, _environment(), settings)
+
+    def operator(self, request: Request) -> Operator | None:
+        """The signed-in user of this request, if its cookie names a live session."""
+        session = self.sessions.read(request)
+        if session is None or session.token is None:
+            return None
+        user = sessions.session_user(self.hosho, self.settings, session.token)
+        return Operator(self, user, session) if user is not None else None
 
     def render(self, request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
         notice = words.NOTICES.get(request.query_params.get("notice", ""))
@@ -120,14 +134,10 @@ def console_of(request: Request) -> Console:
 
 
 def signed_in(request: Request) -> Operator:
-    console = console_of(request)
-    session = console.sessions.read(request)
-    if session is None or session.user_id is None:
+    operator = console_of(request).operator(request)
+    if operator is None:
         raise SignInRequired
-    user = users.get_user(console.hosho, session.user_id)
-    if user is None:
-        raise SignInRequired
-    return Operator(console, user, session)
+    return operator
 
 
 async def csrf_guard(request: Request) -> None:
@@ -204,10 +214,6 @@ PAGE_STATUSES = {
 
 def _error_page(console: Console, request: Request, code: str) -> HTMLResponse:
     status = PAGE_STATUSES.get(code, 409)
-    operator = None
-    session = console.sessions.read(request)
-    if session is not None and session.user_id is not None:
-        user = users.get_user(console.hosho, session.user_id)
-        operator = Operator(console, user, session) if user is not None else None
+    operator = console.operator(request)
     message = words.error_message(code)
     return console.render(request, "error.html", {"operator": operator, "message": message}, status=status)

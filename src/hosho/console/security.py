@@ -1,8 +1,10 @@
-"""Signed session cookies and per-session CSRF tokens, with the standard library's hmac (no server-side store).
+"""Signed session cookies and per-session CSRF tokens, with the standard library's hmac.
 
-The cookie holds the user's id, the session's CSRF token and when it was issued, signed with HMAC-SHA256 under
-HOSHO_SECRET_KEY (or a random key per process, which signs everyone out when the server restarts). The user is
-looked up on every request, so a deleted user or a changed role takes effect at once.
+The cookie holds the session's CSRF token, when it was issued and, once signed in, the user's id and the
+session's random token, signed with HMAC-SHA256 under HOSHO_SECRET_KEY (or a random key per process, which signs
+everyone out when the server restarts). The signature alone never signs anyone in: the token must name a live
+session in the database (service.sessions), so signing out, a password change or a deactivation ends it on every
+worker at once. Before sign-in the cookie holds only the sign-in form's CSRF token, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class SessionData:
     user_id: int | None  # None before sign-in: the sign-in form still needs its CSRF token
     csrf: str
     issued: int
+    token: str | None = None  # the server-side session's token (its hash is in console_sessions)
 
 
 def secret_from_env() -> bytes:
@@ -54,15 +57,16 @@ class SessionCodec:
             raise ValueError(f"{SECRET_ENV} must be at least 16 bytes")
         self._secret, self._clock, self._max_age = secret, clock, max_age
 
-    def new(self, user_id: int | None = None) -> SessionData:
+    def new(self, user_id: int | None = None, token: str | None = None) -> SessionData:
         """A fresh session with a fresh CSRF token (also at sign-in, so a planted cookie is worth nothing)."""
-        return SessionData(user_id, secrets.token_urlsafe(32), int(self._clock()))
+        return SessionData(user_id, secrets.token_urlsafe(32), int(self._clock()), token)
 
     def _sign(self, payload: str) -> str:
         return _b64(hmac.new(self._secret, _CONTEXT + payload.encode(), hashlib.sha256).digest())
 
     def encode(self, data: SessionData) -> str:
-        body = json.dumps({"u": data.user_id, "c": data.csrf, "t": data.issued}, separators=(",", ":"))
+        fields = {"u": data.user_id, "c": data.csrf, "t": data.issued, "s": data.token}
+        body = json.dumps(fields, separators=(",", ":"))
         payload = _b64(body.encode())
         return f"{payload}.{self._sign(payload)}"
 
@@ -74,8 +78,9 @@ class SessionCodec:
             return None
         try:
             body = json.loads(_unb64(payload))
-            data = SessionData(body["u"], str(body["c"]), int(body["t"]))
-        except (ValueError, KeyError, TypeError):
+            token = body.get("s")
+            data = SessionData(body["u"], str(body["c"]), int(body["t"]), str(token) if token else None)
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
         if not 0 <= self._clock() - data.issued <= self._max_age:
             return None

@@ -100,11 +100,21 @@ ERRORS = {
         "管理者にご連絡ください(プログラムの設定 call_center.phone)。"
     ),
     "conflict": "ほかの方が同時にこの契約を更新しました。ページを再読み込みして、もう一度お試しください。",
+    "throttled": "サインインの失敗が続いています。しばらくおいてから、もう一度お試しください。",
     "invalid_bank_account": "この口座には振り込めません。銀行・支店コードと口座名義(カナ)をご確認ください。",
 }
 UNKNOWN_ERROR = "処理できませんでした。時間をおいて、もう一度お試しください。"
 
 # What a redirect after a successful POST says on the next page (a fixed set: nothing is echoed from the URL).
+SIGN_IN_WRONG = "ユーザー名またはパスワードが正しくありません。"
+SIGN_IN_WAIT = "サインインの失敗が続いています。{seconds}秒ほどおいてから、もう一度お試しください。"
+SIGN_IN_LOCKED_USER = (
+    "サインインの失敗が続いたため、このユーザー名でのサインインを一時的に停止しています。{at}に解除されます。"
+)
+SIGN_IN_LOCKED_ADDRESS = (
+    "この接続元からのサインインの失敗が続いたため、サインインを一時的に停止しています。{at}に解除されます。"
+)
+
 NOTICES = {
     "signed_out": "サインアウトしました。",
     "requested": "修理依頼を受け付けました。",

@@ -1,4 +1,7 @@
-"""Console users: a name, a role and an Argon2id hash of the password (the password itself is never stored)."""
+"""Console users: a name, a role and an Argon2id hash of the password (the password itself is never stored).
+
+A password change and a deactivation end every session of the user at once (service.sessions keeps them).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from hosho.service.context import Actor, Hosho, Role, ServiceError
 from hosho.store import models as m
@@ -42,7 +46,7 @@ def _decoy_hash() -> str:
     return _hasher().hash("hosho-decoy-password")
 
 
-def _normalise(username: str) -> str:
+def normalise_username(username: str) -> str:
     return unicodedata.normalize("NFKC", username).strip()
 
 
@@ -55,7 +59,7 @@ def create_user(
     retailer: str | None = None,
 ) -> User:
     """Create a console user; a retailer user belongs to one retailer (by code) and sees only its contracts."""
-    name = _normalise(username)
+    name = normalise_username(username)
     role = Role(role)
     if not name or len(name) > MAX_USERNAME_LENGTH or any(ch.isspace() for ch in name):
         raise ServiceError("invalid_request", "username must be 1–80 characters without spaces", field="username")
@@ -83,21 +87,41 @@ def create_user(
             )
             session.add(row)
             session.flush()
-            return _user(row)
+            return user_of(row)
     except IntegrityError:
         raise ServiceError("conflict", f"user {name!r} already exists", field="username") from None
 
 
 def set_password(hosho: Hosho, username: str, password: str) -> User:
-    """A new password for an existing user (the old one stops working at once)."""
+    """A new password for an existing user: the old one stops working, and every session of the user ends."""
     _check_password(password)
     password_hash = _hasher().hash(password)
     with hosho.transaction() as session:
-        row = session.execute(select(m.User).where(m.User.username == _normalise(username))).scalar_one_or_none()
-        if row is None:
-            raise ServiceError("not_found", f"user {username!r} not found", field="username")
+        row = _existing(session, username)
         row.password_hash = password_hash
-        return _user(row)
+        _end_sessions(session, row.id)
+        return user_of(row)
+
+
+def set_active(hosho: Hosho, username: str, active: bool) -> User:
+    """Deactivate a user (no sign-in, every session ends at once) or let them sign in again."""
+    with hosho.transaction() as session:
+        row = _existing(session, username)
+        row.active = active
+        if not active:
+            _end_sessions(session, row.id)
+        return user_of(row)
+
+
+def _existing(session: Session, username: str) -> m.User:
+    row = session.execute(select(m.User).where(m.User.username == normalise_username(username))).scalar_one_or_none()
+    if row is None:
+        raise ServiceError("not_found", f"user {username!r} not found", field="username")
+    return row
+
+
+def _end_sessions(session: Session, user_id: int) -> None:
+    session.execute(delete(m.ConsoleSession).where(m.ConsoleSession.user_id == user_id))
 
 
 def _check_password(password: str) -> None:
@@ -109,7 +133,7 @@ def _check_password(password: str) -> None:
 
 def authenticate_user(hosho: Hosho, username: str, password: str) -> User | None:
     """The user when the password matches, else None (the same answer, and about the same time, for any miss)."""
-    name = _normalise(username)
+    name = normalise_username(username)
     with hosho.reading() as session:
         row = session.execute(select(m.User).where(m.User.username == name)).scalar_one_or_none()
     hasher = _hasher()
@@ -117,21 +141,21 @@ def authenticate_user(hosho: Hosho, username: str, password: str) -> User | None
         hasher.verify(row.password_hash if row is not None else _decoy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
-    if row is None:
+    if row is None or not row.active:
         return None
     if hasher.check_needs_rehash(row.password_hash):
         with hosho.transaction() as session:
             stored = session.get(m.User, row.id)
             if stored is not None:
                 stored.password_hash = hasher.hash(password)
-    return _user(row)
+    return user_of(row)
 
 
 def get_user(hosho: Hosho, user_id: int) -> User | None:
     with hosho.reading() as session:
         row = session.get(m.User, user_id)
-        return _user(row) if row is not None else None
+        return user_of(row) if row is not None else None
 
 
-def _user(row: m.User) -> User:
+def user_of(row: m.User) -> User:
     return User(row.id, row.username, Role(row.role), row.display_name, row.retailer_id)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -198,6 +199,35 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"))
     display_name: Mapped[str] = mapped_column(String(200))
+    # A deactivated user cannot sign in, and deactivation ends the user's sessions (`hosho users deactivate`).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class ConsoleSession(Base):
+    """A signed-in console session: its cookie carries a random token, only the token's SHA-256 is stored here.
+
+    Signing out deletes the row; a password change or a deactivation deletes all of the user's rows. Every
+    worker reads the same rows, so a session ends everywhere at once.
+    """
+
+    __tablename__ = "console_sessions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailures(Base):
+    """Failed sign-ins in a row for one user name or one client address (shared by every worker)."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (UniqueConstraint("scope", "subject", name="uq_sign_in_failures_scope_subject"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))  # "user" or "address"
+    subject: Mapped[str] = mapped_column(String(200))  # the normalised user name as typed, or the address
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class ApiKey(Base):
