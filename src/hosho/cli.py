@@ -52,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--role", choices=ROLES, required=True)
     create.add_argument("--name", required=True, help="who uses it (shown in the audit trail)")
     create.add_argument("--retailer", metavar="CODE", help="the retailer a retailer key acts for")
+    keys.add_parser("list", parents=[database], help="every key: name, role, retailer, created, revoked (no secret)")
+    revoke = keys.add_parser("revoke", parents=[database], help="revoke a key (servers refuse it within a minute)")
+    revoke.add_argument(
+        "key", metavar="NAME_OR_ID", help="the key's id or name (as `hosho keys list` shows), or prefix"
+    )
     users = commands.add_parser("users", help="console users").add_subparsers(dest="users_command", required=True)
     user = users.add_parser(
         "create", parents=[database], help="create a console user (password from $HOSHO_USER_PASSWORD, or asked)"
@@ -81,6 +86,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         settings = Settings.load(database_url=args.database_url)
         if args.command == "migrate":
             return admin.migrate_database(settings)
+        if args.command == "keys" and args.keys_command == "list":
+            return admin.list_keys(settings)
+        if args.command == "keys" and args.keys_command == "revoke":
+            return admin.revoke_key(settings, args.key)
         if args.command == "keys":
             return admin.create_key(settings, role=args.role, name=args.name, retailer=args.retailer)
         if args.command == "users":
