@@ -1,18 +1,19 @@
 """One log line per request, and the last net for unexpected errors.
 
-Logs hold no personal data: method, path, status, duration and the key's name only. Never a body, never the
-query string (searches carry phones and names), never an exception's message (a database driver's message
-carries row values); a path that could hold personal data is replaced by its route.
+Logs hold no personal data: method, route, status, duration and the key's or user's name only. Never a body,
+never the query string (searches carry phones and names), never an exception's message (a database driver's
+message carries row values), and never the path itself: its route's template (`/v1/contracts/{contract_id}`)
+stands for it, and a path no route matches is logged as NO_ROUTE, whatever was typed in it.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 import traceback
 from typing import Any
 
+from fastapi import APIRouter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hosho.api.auth import ACTOR_NAME
@@ -20,20 +21,30 @@ from hosho.api.problems import problem_response
 
 logger = logging.getLogger("hosho.api")
 
-# ASCII ids and words only, and no run of ten digits or more (a phone number).
-_SAFE_PATH = re.compile(r"^(?!.*\d{10})[A-Za-z0-9/._\-]{0,200}$")
+NO_ROUTE = "(unmatched)"  # one word, as every field of the line
 
 
-def loggable_path(scope: Scope, prefix: str = "") -> str:
-    """The path, or its route's template (`/v1/contracts/{contract_id}`) when it could hold personal data."""
-    path = str(scope.get("path", ""))
-    if _SAFE_PATH.match(path):
-        return path
-    template = getattr(scope.get("route"), "path", None)
-    if template is None:
-        return "(redacted)"
-    # A route included under a prefix may keep its own path only.
-    return str(template) if str(template).startswith(prefix) else prefix + str(template)
+class RouteTemplates:
+    """The template each matched route is logged under.
+
+    A route keeps the path it was declared with: a router included under a prefix (`/v1`) is registered here with
+    that prefix. Other routes (the console's, declared with their whole path) are logged by their own path.
+    """
+
+    def __init__(self) -> None:
+        self._prefixed: dict[int, str] = {}  # by the route object's id: Starlette's routes are not hashable
+
+    def include(self, router: APIRouter, prefix: str) -> None:
+        for route in router.routes:
+            self._prefixed[id(route)] = prefix + str(getattr(route, "path", ""))
+
+    def of(self, scope: Scope) -> str:
+        route = scope.get("route")
+        if route is not None:
+            return self._prefixed.get(id(route), str(getattr(route, "path", NO_ROUTE)))
+        if scope.get("endpoint") is not None and scope.get("root_path"):
+            return f"{scope['root_path']}/{{path}}"  # a mounted application: the console's static files
+        return NO_ROUTE
 
 
 def exception_summary(exc: BaseException) -> str:
@@ -52,8 +63,8 @@ def exception_summary(exc: BaseException) -> str:
 class AccessLog:
     """Pure ASGI middleware, inside Starlette's error middleware, so nothing it catches is re-raised."""
 
-    def __init__(self, app: ASGIApp, *, prefix: str = "") -> None:
-        self.app, self.prefix = app, prefix
+    def __init__(self, app: ASGIApp, *, templates: RouteTemplates) -> None:
+        self.app, self.templates = app, templates
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -76,7 +87,7 @@ class AccessLog:
             logger.error(
                 "unexpected error on %s %s by %s\n%s",
                 scope.get("method"),
-                loggable_path(scope, self.prefix),
+                self.templates.of(scope),
                 _actor(scope),
                 exception_summary(exc),
             )
@@ -85,7 +96,7 @@ class AccessLog:
                 await response(scope, receive, send_and_note)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
-            path = loggable_path(scope, self.prefix)
+            path = self.templates.of(scope)
             actor = _actor(scope)
             logger.info(
                 "%s %s %s %.1fms %s",

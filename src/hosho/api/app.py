@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from hosho.api import cases, contracts, programs, refunds
-from hosho.api.access import AccessLog
+from hosho.api.access import AccessLog, RouteTemplates
 from hosho.api.auth import KeyCache
 from hosho.api.problems import MEDIA_TYPE, install
 from hosho.api.schemas import Health
@@ -56,7 +56,8 @@ def create_app(hosho: Hosho) -> FastAPI:
     app.state.hosho = hosho
     app.state.keys = KeyCache(hosho)
     install(app)
-    app.add_middleware(AccessLog, prefix=PREFIX)
+    templates = RouteTemplates()
+    app.add_middleware(AccessLog, templates=templates)
 
     @app.get(f"{PREFIX}/health", tags=["health"], summary="Liveness", response_model=Health)
     async def health() -> dict[str, str]:
@@ -65,6 +66,7 @@ def create_app(hosho: Hosho) -> FastAPI:
 
     for module in (programs, contracts, cases, refunds):
         app.include_router(module.router, prefix=PREFIX)
+        templates.include(module.router, PREFIX)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from hosho.api.auth import ACTOR_NAME
 from hosho.console import words
 from hosho.console.security import CSRF_FIELD, CSRF_HEADER, SessionCodec, SessionData, csrf_matches, same_origin
 from hosho.domain.calendar import JST
@@ -141,6 +142,7 @@ def signed_in(request: Request) -> Operator:
     user = users.get_user(console.hosho, session.user_id)
     if user is None:
         raise SignInRequired
+    setattr(request.state, ACTOR_NAME, user.actor.name)  # the access log's line names the user
     return Operator(console, user, session)
 
 
