@@ -135,9 +135,11 @@ def record_event(
     """Progress of a case; arrival and estimate go through the rules (deadline; cap → replacement)."""
     if kind not in EVENTS:
         raise ServiceError(422, "invalid_request", f"unknown event {kind!r} (one of {', '.join(EVENTS)})", field="kind")
+    query = select(m.RepairCase.contract_id, m.RepairCase.number).where(m.RepairCase.id == case_id)
+    if retailer_scope(actor) is not None:  # another channel's case is not found, as one that does not exist
+        query = query.join(m.Contract).where(m.Contract.retailer_id == retailer_scope(actor))
     with hosho.reading() as session:
-        found = session.execute(select(m.RepairCase.contract_id, m.RepairCase.number).where(m.RepairCase.id == case_id))
-        located = found.one_or_none()
+        located = session.execute(query).one_or_none()
     if located is None:
         raise not_found(f"case {case_id}")
     contract_id, number = located
