@@ -25,8 +25,9 @@ def app_from_env() -> FastAPI:
     # A thread waiting for the GIL (the event loop with a response ready, say) gets it within 1 ms instead of
     # CPython's 5 ms: shorter tails under load, measured by benchmarks/bench_service.py.
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
-    hosho = create_hosho(Settings.load().database_url)
-    app = create_app(hosho)
+    settings = Settings.load()
+    hosho = create_hosho(settings.database_url)
+    app = create_app(hosho, max_body_bytes=settings.max_body_bytes)
     mount_console(app, hosho)
     hosho.rules.warm()
     # What start-up built lives as long as the process: out of the collector's sight, a full collection walks

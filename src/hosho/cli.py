@@ -11,7 +11,7 @@ from hosho.admin import Fatal
 from hosho.engine import Engine
 from hosho.programs.yamlio import LoadError
 from hosho.scenarios.runner import Abort, Outcome, check_file, report, run_file, safely, scenario_files
-from hosho.settings import Settings
+from hosho.settings import Settings, SettingsError
 
 ROLES = ("admin", "agent", "technician", "retailer")
 
@@ -20,7 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _dispatch(args)
-    except Fatal as exc:
+    except (Fatal, SettingsError) as exc:
         print(f"hosho {args.command}: {exc}", file=sys.stderr)
         return 2
     except LoadError as exc:

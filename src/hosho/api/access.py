@@ -24,11 +24,11 @@ logger = logging.getLogger("hosho.api")
 NO_ROUTE = "(unmatched)"  # one word, as every field of the line
 
 
-class RouteTemplates:
-    """The template each matched route is logged under.
+class ApiRoutes:
+    """The API's routes (every one needs a key) and the template each matched route is logged under.
 
     A route keeps the path it was declared with: a router included under a prefix (`/v1`) is registered here with
-    that prefix. Other routes (the console's, declared with their whole path) are logged by their own path.
+    that prefix. Other routes (health, the console's, declared with their whole path) are logged by their own path.
     """
 
     def __init__(self) -> None:
@@ -38,7 +38,10 @@ class RouteTemplates:
         for route in router.routes:
             self._prefixed[id(route)] = prefix + str(getattr(route, "path", ""))
 
-    def of(self, scope: Scope) -> str:
+    def needs_key(self, scope: Scope) -> bool:
+        return id(scope.get("route")) in self._prefixed
+
+    def template(self, scope: Scope) -> str:
         route = scope.get("route")
         if route is not None:
             return self._prefixed.get(id(route), str(getattr(route, "path", NO_ROUTE)))
@@ -63,8 +66,8 @@ def exception_summary(exc: BaseException) -> str:
 class AccessLog:
     """Pure ASGI middleware, inside Starlette's error middleware, so nothing it catches is re-raised."""
 
-    def __init__(self, app: ASGIApp, *, templates: RouteTemplates) -> None:
-        self.app, self.templates = app, templates
+    def __init__(self, app: ASGIApp, *, routes: ApiRoutes) -> None:
+        self.app, self.routes = app, routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,7 +90,7 @@ class AccessLog:
             logger.error(
                 "unexpected error on %s %s by %s\n%s",
                 scope.get("method"),
-                self.templates.of(scope),
+                self.routes.template(scope),
                 _actor(scope),
                 exception_summary(exc),
             )
@@ -96,7 +99,7 @@ class AccessLog:
                 await response(scope, receive, send_and_note)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
-            path = self.templates.of(scope)
+            path = self.routes.template(scope)
             actor = _actor(scope)
             logger.info(
                 "%s %s %s %.1fms %s",

@@ -11,12 +11,14 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from hosho.api import cases, contracts, programs, refunds
-from hosho.api.access import AccessLog, RouteTemplates
+from hosho.api.access import AccessLog, ApiRoutes
 from hosho.api.auth import KeyCache
+from hosho.api.limits import BodyGate
 from hosho.api.problems import MEDIA_TYPE, install
 from hosho.api.schemas import Health
 from hosho.programs.catalog import Vocabulary
 from hosho.service.context import Hosho
+from hosho.settings import DEFAULT_MAX_BODY_BYTES
 
 PREFIX = "/v1"
 # Sync endpoints (the service layer) of one process running at once. Few: they share one GIL, and more threads
@@ -38,7 +40,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def create_app(hosho: Hosho) -> FastAPI:
+def create_app(hosho: Hosho, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
+    """The API; the console, when mounted on it (hosho.console.mount_console), shares its log and body limit."""
     app = FastAPI(
         lifespan=_lifespan,
         title="Hosho",
@@ -56,8 +59,9 @@ def create_app(hosho: Hosho) -> FastAPI:
     app.state.hosho = hosho
     app.state.keys = KeyCache(hosho)
     install(app)
-    templates = RouteTemplates()
-    app.add_middleware(AccessLog, templates=templates)
+    routes = ApiRoutes()
+    app.add_middleware(BodyGate, routes=routes, limit=max_body_bytes)
+    app.add_middleware(AccessLog, routes=routes)  # added last: the outer one, so it logs the gate's refusals too
 
     @app.get(f"{PREFIX}/health", tags=["health"], summary="Liveness", response_model=Health)
     async def health() -> dict[str, str]:
@@ -66,7 +70,7 @@ def create_app(hosho: Hosho) -> FastAPI:
 
     for module in (programs, contracts, cases, refunds):
         app.include_router(module.router, prefix=PREFIX)
-        templates.include(module.router, PREFIX)
+        routes.include(module.router, PREFIX)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

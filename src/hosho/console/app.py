@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from hosho.api.auth import ACTOR_NAME
@@ -189,6 +190,11 @@ def route_class(console: Console) -> type[APIRoute]:
                     response = _error_page(console, request, 403, "csrf")
                 except ServiceError as error:
                     response = _error_page(console, request, error.status, error.code)
+                except HTTPException as refused:
+                    if refused.status_code != 413:  # the body gate's (hosho.api.limits): a Japanese page
+                        raise
+                    response = _error_page(console, request, 413, "too_large")
+                    response.headers.update(refused.headers or {})
                 for name, value in SECURITY_HEADERS.items():
                     response.headers.setdefault(name, value)
                 return response

@@ -63,6 +63,7 @@ ERRORS = {
     ),
     "certificate_font": "加入者証を作成できませんでした(日本語フォントが見つかりません)。管理者にご連絡ください。",
     "conflict": "ほかの方が同時にこの契約を更新しました。ページを再読み込みして、もう一度お試しください。",
+    "too_large": "送信された内容が大きすぎるため、お受けできません。入力を短くして、もう一度お試しください。",
 }
 
 # What a redirect after a successful POST says on the next page (a fixed set: nothing is echoed from the URL).
