@@ -36,7 +36,7 @@ class ApiRoutes:
 
     def include(self, router: APIRouter, prefix: str) -> None:
         for route in router.routes:
-            self._prefixed[id(route)] = prefix + str(getattr(route, "path", ""))
+            self._prefixed[id(route)] = prefix + _template(route)
 
     def needs_key(self, scope: Scope) -> bool:
         return id(scope.get("route")) in self._prefixed
@@ -44,10 +44,15 @@ class ApiRoutes:
     def template(self, scope: Scope) -> str:
         route = scope.get("route")
         if route is not None:
-            return self._prefixed.get(id(route), str(getattr(route, "path", NO_ROUTE)))
+            return self._prefixed.get(id(route), _template(route))
         if scope.get("endpoint") is not None and scope.get("root_path"):
             return f"{scope['root_path']}/{{path}}"  # a mounted application: the console's static files
         return NO_ROUTE
+
+
+def _template(route: object) -> str:
+    """`/contracts/{contract_id}`: the path as declared, less its converters (`{path:path}` → `{path}`)."""
+    return str(getattr(route, "path_format", None) or getattr(route, "path", NO_ROUTE))
 
 
 def exception_summary(exc: BaseException) -> str:

@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from hosho.api import cases, contracts, programs, refunds
 from hosho.api.access import AccessLog, ApiRoutes
 from hosho.api.auth import KeyCache
+from hosho.api.docs import mount_docs
 from hosho.api.limits import BodyGate
 from hosho.api.problems import MEDIA_TYPE, install
 from hosho.api.schemas import Health
@@ -52,7 +53,7 @@ def create_app(hosho: Hosho, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) ->
             "dates are ISO 8601, times JST. Errors are application/problem+json with `code`, `field` and `clauses`."
         ),
         openapi_url=f"{PREFIX}/openapi.json",
-        docs_url=f"{PREFIX}/docs",
+        docs_url=None,  # mount_docs: served from the package, not a CDN
         redoc_url=None,
         openapi_tags=TAGS,
     )
@@ -68,6 +69,7 @@ def create_app(hosho: Hosho, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) ->
         """Answers without authentication and without touching the database."""
         return {"status": "ok"}
 
+    mount_docs(app, url=f"{PREFIX}/docs", openapi_url=f"{PREFIX}/openapi.json")
     for module in (programs, contracts, cases, refunds):
         app.include_router(module.router, prefix=PREFIX)
         routes.include(module.router, PREFIX)

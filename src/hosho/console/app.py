@@ -220,4 +220,6 @@ def _error_page(console: Console, request: Request, status: int, code: str) -> H
         user = users.get_user(console.hosho, session.user_id)
         operator = Operator(console, user, session) if user is not None else None
     message = words.ERRORS.get(code, "処理できませんでした。時間をおいて、もう一度お試しください。")
-    return console.render(request, "error.html", {"operator": operator, "message": message}, status=status)
+    heading = "見つかりません" if status == 404 else "お受けできません"
+    context = {"operator": operator, "message": message, "heading": heading}
+    return console.render(request, "error.html", context, status=status)

@@ -51,6 +51,7 @@ CLAIMS_NOTE = "故障の修理以外のご請求(他の財物の損害など)は
 # Error codes of the service layer, as an agent would say them to a caller.
 ERRORS = {
     "not_found": "お探しの情報は見つかりませんでした。番号をお確かめください。",
+    "no_page": "お探しのページは見つかりませんでした。アドレスをお確かめください。",
     "forbidden": "この操作を行う権限がありません。",
     "not_paid": "保証料金のお支払いが確認できていないため、加入者証が発行されていません。お受けできません。",
     "already_paid": "保証料金はすでにお支払い済みです。",

@@ -1,19 +1,24 @@
-"""A served Hosho checks the key before it reads a body, and refuses a body over the limit while it arrives.
+"""Edges of a served Hosho: the key checked before a body is read, a body over the limit refused while it
+arrives, the API docs without the internet, the console's own page for a path it does not have.
 
-Raw sockets, so that the test sees when the answer comes while the body is still being sent (a client library
-sends the whole body before it reads the answer).
+Raw sockets for the bodies, so that the test sees when the answer comes while the body is still being sent (a client
+library sends the whole body before it reads the answer).
 """
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterable, Iterator
 
+import httpx
 import pytest
 
 from tests.e2e.test_serve import hosho, serving
+
+ASSET = re.compile(r'(?:src|href)="([^"]+)"')
 
 MiB = 1024 * 1024
 CHUNK = 64 * 1024
@@ -108,3 +113,32 @@ def test_a_console_form_over_the_limit_is_413_too(served: tuple[str, str]) -> No
     )
     status, sent, _ = send(base, form, chunked(512 * MiB))
     assert status == "HTTP/1.1 413 Request Entity Too Large" and sent < 64 * MiB
+
+
+def test_the_api_docs_load_every_asset_from_the_server_itself(served: tuple[str, str]) -> None:
+    base, _ = served
+    page = httpx.get(f"{base}/v1/docs")
+    assert page.status_code == 200 and "SwaggerUIBundle" in page.text
+    assert "http://" not in page.text and "https://" not in page.text and "//cdn" not in page.text
+    assets = ASSET.findall(page.text)
+    assert sorted(assets) == [
+        "/v1/docs/static/favicon-32x32.png",
+        "/v1/docs/static/swagger-ui-bundle.js",
+        "/v1/docs/static/swagger-ui.css",
+    ]
+    for asset in assets:
+        loaded = httpx.get(f"{base}{asset}")
+        assert loaded.status_code == 200 and len(loaded.content) > 500, asset
+    assert "'/v1/openapi.json'" in page.text and httpx.get(f"{base}/v1/openapi.json").json()["openapi"] == "3.1.0"
+
+
+def test_an_unknown_console_path_is_the_console_s_japanese_page_with_its_headers(served: tuple[str, str]) -> None:
+    base, _ = served
+    for method in ("GET", "POST"):
+        missing = httpx.request(method, f"{base}/console/no-such-page/090-1234-5678")
+        assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+        assert '<h1 id="error-title">見つかりません</h1>' in missing.text
+        assert "お探しのページは見つかりませんでした。" in missing.text and "090-1234-5678" not in missing.text
+        assert missing.headers["X-Frame-Options"] == "DENY" and missing.headers["Cache-Control"] == "no-store"
+        assert missing.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert httpx.get(f"{base}/console/static/htmx.min.js").status_code == 200  # the files stay reachable
