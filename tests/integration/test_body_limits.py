@@ -67,3 +67,14 @@ def test_the_limit_comes_from_the_environment_and_a_bad_value_names_the_variable
             SettingsError, match=f"^HOSHO_MAX_BODY_BYTES must be a whole number of bytes, 1 or more \\(not '{bad}'\\)$"
         ):
             Settings.load(environ={MAX_BODY_BYTES: bad})
+
+
+def test_every_api_route_with_a_body_refuses_a_missing_key_before_it_looks_at_the_body(app: FastAPI) -> None:
+    client = TestClient(app)
+    posts = [path for path, operations in app.openapi()["paths"].items() if "post" in operations and path[:4] == "/v1/"]
+    assert len(posts) == 9
+    for path in posts:
+        # Over the limit and not JSON: only a key checked first gives 401 rather than 413 or 422.
+        refused = client.post(path.replace("{contract_id}", "1").replace("{case_id}", "1"), content=b"{" * 2_000)
+        assert (refused.status_code, refused.json()["code"]) == (401, "unauthorized"), path
+        assert refused.headers["WWW-Authenticate"] == 'Bearer realm="hosho"'
