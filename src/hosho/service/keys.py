@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from hosho.domain.calendar import JST
+from hosho.domain.calendar import to_jst
 from hosho.service.context import Actor, Hosho, Role, ServiceError
 from hosho.store import models as m
 
@@ -82,16 +82,12 @@ class KeyInfo:
     revoked_at: datetime | None
 
 
-def _jst(moment: datetime) -> datetime:
-    # SQLite gives back the JST wall-clock time it was given, without its zone.
-    return moment.replace(tzinfo=JST) if moment.tzinfo is None else moment.astimezone(JST)
-
-
 def _infos(session: Session, query: Select[m.ApiKey, str]) -> list[KeyInfo]:
+    # SQLite gives back the JST wall-clock time it was given, without its zone: to_jst puts the zone back.
     infos = []
     for key, code in session.execute(query).all():
-        revoked = _jst(key.revoked_at) if key.revoked_at is not None else None
-        infos.append(KeyInfo(key.id, key.prefix, key.name, key.role, code, _jst(key.created_at), revoked))
+        revoked = to_jst(key.revoked_at) if key.revoked_at is not None else None
+        infos.append(KeyInfo(key.id, key.prefix, key.name, key.role, code, to_jst(key.created_at), revoked))
     return infos
 
 
