@@ -19,13 +19,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from benchmarks.machine import describe
+from hosho.admin import shown
 from hosho.domain.calendar import JST
 from hosho.domain.contract import Application, Equipment
 from hosho.domain.enrollment import coverage_period
@@ -533,6 +536,18 @@ def create_postgres_database(url: str) -> None:
     admin.dispose()
 
 
+def make_sqlite_folder(url: str) -> None:
+    """SQLite creates the file but not its folder: make the folder, or say in one line why it cannot be made."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    folder = Path(database).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SystemExit(f"{url}: cannot create the folder {folder}: {exc.strerror}") from None
+
+
 def next_ids(db: DbEngine) -> NextIds:
     with db.connect() as connection:
 
@@ -631,9 +646,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--create-database", action="store_true", help="create the PostgreSQL database if missing")
     args = parser.parse_args(argv)
     print(f"machine: {describe()}")
-    if args.create_database and args.url.startswith("postgresql"):
-        create_postgres_database(args.url)
-    seed(args.url, args.count, append=args.append, seed_value=args.seed, batch_size=args.batch)
+    try:
+        if args.url.startswith("sqlite"):
+            make_sqlite_folder(args.url)
+        if args.create_database and args.url.startswith("postgresql"):
+            create_postgres_database(args.url)
+        seed(args.url, args.count, append=args.append, seed_value=args.seed, batch_size=args.batch)
+    except (ArgumentError, ImportError) as exc:
+        raise SystemExit(f"invalid database URL {shown(args.url)}: {exc}") from None
+    except SQLAlchemyError as exc:
+        # One line: the driver's first line says what is wrong (unreachable, no such database, …).
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+        raise SystemExit(f"database {shown(args.url)}: {reason[0]}") from None
 
 
 if __name__ == "__main__":

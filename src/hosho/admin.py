@@ -13,9 +13,10 @@ import os
 import secrets
 import socket
 import sys
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,8 @@ def create_key(settings: Settings, *, role: str, name: str, retailer: str | None
     from hosho.service import keys
     from hosho.service.context import Role, ServiceError
 
+    if name == DEMO_KEY_NAME:
+        raise Fatal(f"the name {DEMO_KEY_NAME!r} is the demo's (its key is revoked at each start): choose another")
     with database(settings) as hosho:
         try:
             key = keys.create_key(hosho, role=Role(role), name=name, retailer=retailer)
@@ -55,6 +58,61 @@ def create_key(settings: Settings, *, role: str, name: str, retailer: str | None
     print(key)
     print(f"{role} key {name!r}: shown this once, only its hash is stored", file=sys.stderr)
     return 0
+
+
+def list_keys(settings: Settings) -> int:
+    """One line per key, revoked ones too: id, prefix, name, role, retailer, created, revoked. Never a secret."""
+    from hosho.service import keys
+
+    with database(settings) as hosho:
+        found = keys.list_keys(hosho)
+    if not found:
+        print("no API keys (hosho keys create --role admin --name NAME)", file=sys.stderr)
+        return 0
+    rows = [("ID", "PREFIX", "NAME", "ROLE", "RETAILER", "CREATED (JST)", "REVOKED")]
+    rows += [
+        (
+            str(key.id),
+            key.prefix,
+            key.name,
+            key.role,
+            key.retailer or "-",
+            _when(key.created_at),
+            _when(key.revoked_at),
+        )
+        for key in found
+    ]
+    widths = [max(_width(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def revoke_key(settings: Settings, which: str) -> int:
+    """Revoke a key by its id, prefix or name; running servers refuse it within a minute."""
+    from hosho.service import keys
+    from hosho.service.context import ServiceError
+
+    with database(settings) as hosho:
+        try:
+            revoked = keys.revoke(hosho, which)
+        except ServiceError as exc:
+            raise Fatal(exc.message) from None
+    for key, now in revoked:
+        done = "revoked" if now else "was already revoked on"
+        print(f"key {key.id} {key.name!r} ({key.role}) {done} {_when(key.revoked_at)}")
+    return 0
+
+
+def _when(moment: datetime | None) -> str:
+    from hosho.domain.calendar import JST
+
+    return "-" if moment is None else moment.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives the text: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def add_retailer(settings: Settings, *, code: str, name: str) -> int:
@@ -71,6 +129,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, demo: bool,
     import uvicorn
 
     from hosho.console.security import SECRET_ENV
+    from hosho.service import keys
     from hosho.store.db import migrate
 
     listener = listen(host, port)
@@ -82,7 +141,10 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, demo: bool,
             summary = load_demo(hosho)
             done = f"loaded in {summary.seconds:.1f} s" if summary.created else "already there"
             print(f"demo data: {summary.contracts} contracts ({done})")
-        key, reused = admin_key(hosho, settings.api_key)
+        # The demo's key lives until the next start, whatever that start is: production keys come from
+        # `hosho keys create` alone, and a key printed on a terminal is not one of them.
+        revoked = keys.revoke_named(hosho, DEMO_KEY_NAME)
+        key = demo_key(hosho) if demo and hosho.db.dialect.name == "sqlite" else None
         base = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
         print(f"Hosho is serving {base}  (database {shown(settings.database_url)})")
         print(f"  API docs (OpenAPI): {base}/v1/docs")
@@ -91,9 +153,13 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, demo: bool,
             print(f"  console: {base}/console/  user {DEMO_USER} / password {password} (new at each start)")
         else:
             print(f"  console: {base}/console/  (users: hosho users create --username NAME --role agent ...)")
-        how = "from HOSHO_API_KEY" if reused else "new; only its hash is stored, so keep it"
-        print(f"  admin key ({how}): {key}")
-        print(f"  try: HOSHO_API_KEY={key} hosho check --api {base} scenarios", flush=True)
+        if revoked:
+            print(f"  the previous start's demo key is revoked ({DEMO_KEY_NAME})")
+        if key is not None:
+            print(f"  demo admin key (revoked at the next start): {key}")
+            print(f"  try: HOSHO_API_KEY={key} hosho check --api {base} scenarios", flush=True)
+        else:
+            print("  API keys: hosho keys create --role admin --name NAME (printed once); hosho keys list", flush=True)
     # Each worker builds its own application from the environment (hosho.asgi), on the socket bound here; their
     # console cookies must verify in any of them, so they share one session key (random unless configured).
     os.environ[DATABASE_URL] = settings.database_url
@@ -213,16 +279,12 @@ def _ask_password() -> str:
     return first
 
 
-def admin_key(hosho: Hosho, presented: str | None) -> tuple[str, bool]:
-    """The admin key given in the environment when it is valid here, else a new one: (key, reused)."""
+def demo_key(hosho: Hosho) -> str:
+    """A new admin key for the demo, named DEMO_KEY_NAME: the next `hosho serve` revokes it."""
     from hosho.service import keys
     from hosho.service.context import Role
 
-    if presented:
-        actor = keys.authenticate(hosho, presented)
-        if actor is not None and actor.role is Role.ADMIN:
-            return presented, True
-    return keys.create_key(hosho, role=Role.ADMIN, name=DEMO_KEY_NAME), False
+    return keys.create_key(hosho, role=Role.ADMIN, name=DEMO_KEY_NAME)
 
 
 @contextmanager

@@ -27,7 +27,7 @@ def app_from_env() -> FastAPI:
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     settings = Settings.load()
     hosho = create_hosho(settings.database_url)
-    app = create_app(hosho)
+    app = create_app(hosho, max_body_bytes=settings.max_body_bytes)
     mount_console(app, hosho, settings=settings.sessions)
     hosho.rules.warm()
     # What start-up built lives as long as the process: out of the collector's sight, a full collection walks

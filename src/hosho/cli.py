@@ -13,7 +13,7 @@ from hosho.admin import Fatal
 from hosho.engine import Engine
 from hosho.programs.yamlio import LoadError
 from hosho.scenarios.runner import Abort, Outcome, check_paths, report, safely
-from hosho.settings import InvalidSetting, Settings
+from hosho.settings import Settings, SettingsError
 
 ROLES = ("admin", "agent", "technician", "retailer")
 
@@ -22,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _dispatch(args)
-    except (Fatal, InvalidSetting) as exc:
+    except (Fatal, SettingsError) as exc:
         print(f"hosho {args.command}: {exc}", file=sys.stderr)
         return 2
     except LoadError as exc:
@@ -58,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--role", choices=ROLES, required=True)
     create.add_argument("--name", required=True, help="who uses it (shown in the audit trail)")
     create.add_argument("--retailer", metavar="CODE", help="the retailer a retailer key acts for")
+    keys.add_parser("list", parents=[database], help="every key: name, role, retailer, created, revoked (no secret)")
+    revoke = keys.add_parser("revoke", parents=[database], help="revoke a key (servers refuse it within a minute)")
+    revoke.add_argument(
+        "key", metavar="NAME_OR_ID", help="the key's id or name (as `hosho keys list` shows), or prefix"
+    )
     users = commands.add_parser("users", help="console users").add_subparsers(dest="users_command", required=True)
     user = users.add_parser(
         "create", parents=[database], help="create a console user (password from $HOSHO_USER_PASSWORD, or asked)"
@@ -107,6 +112,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         settings = Settings.load(database_url=args.database_url)
         if args.command == "migrate":
             return admin.migrate_database(settings)
+        if args.command == "keys" and args.keys_command == "list":
+            return admin.list_keys(settings)
+        if args.command == "keys" and args.keys_command == "revoke":
+            return admin.revoke_key(settings, args.key)
         if args.command == "keys":
             return admin.create_key(settings, role=args.role, name=args.name, retailer=args.retailer)
         if args.command == "users" and args.users_command == "create":

@@ -11,6 +11,8 @@ from hosho.store.db import DEFAULT_URL
 
 DATABASE_URL = "HOSHO_DATABASE_URL"
 API_KEY = "HOSHO_API_KEY"
+MAX_BODY_BYTES = "HOSHO_MAX_BODY_BYTES"
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024  # the largest enrolment is a few kB; a route may declare its own limit
 SESSION_IDLE_MINUTES = "HOSHO_SESSION_IDLE_MINUTES"
 SESSION_MAX_HOURS = "HOSHO_SESSION_MAX_HOURS"
 SIGNIN_DELAY_SECONDS = "HOSHO_SIGNIN_DELAY_SECONDS"
@@ -19,8 +21,11 @@ SIGNIN_ADDRESS_LOCK_AFTER = "HOSHO_SIGNIN_ADDRESS_LOCK_AFTER"
 SIGNIN_LOCK_MINUTES = "HOSHO_SIGNIN_LOCK_MINUTES"
 
 
-class InvalidSetting(ValueError):
-    """A setting from the environment that is not a number in its range: the message names the variable."""
+class SettingsError(ValueError):
+    """A setting from the environment that cannot be used; the message names the variable."""
+
+
+InvalidSetting = SettingsError  # a number out of its range
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +80,7 @@ class Settings:
     database_url: str = DEFAULT_URL
     api_key: str | None = None
     sessions: SessionSettings = field(default_factory=SessionSettings)
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # request bodies over this are refused (413)
 
     @classmethod
     def load(
@@ -90,7 +96,17 @@ class Settings:
             database_url=database_url or env.get(DATABASE_URL) or DEFAULT_URL,
             api_key=api_key or env.get(API_KEY) or None,
             sessions=SessionSettings.load(env),
+            max_body_bytes=_positive(env, MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
         )
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"{name} must be a whole number of bytes, 1 or more (not {text!r})")
+    return int(text)
 
 
 PAYER_PREFIX = "HOSHO_PAYER_"

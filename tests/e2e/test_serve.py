@@ -15,16 +15,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hosho.admin import admin_key
 from hosho.engine import Engine
 from hosho.scenarios.inprocess import runner, scratch_service
-from hosho.service import keys
-from hosho.service.context import Role, create_hosho
-from hosho.store.db import make_engine, migrate
 from tests.conftest import SPEC_EXAMPLES
+from tests.integration.databases import fresh_database
 
 Completed = subprocess.CompletedProcess[str]
-KEY = re.compile(r"admin key \([^)]*\): (hsk_\S+)")
+KEY = re.compile(r"demo admin key \(revoked at the next start\): (hsk_\S+)")
 DEMO_USER = re.compile(r"console: \S+/console/  user (\S+) / password (\S+) ")
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -55,8 +52,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(tmp_path: Path, *args: str) -> Iterator[tuple[str, str]]:
-    """Run `hosho serve` until /v1/health answers; yield (base URL, admin key); always stop it."""
+def serving(tmp_path: Path, *args: str) -> Iterator[tuple[str, str | None]]:
+    """Run `hosho serve` until /v1/health answers; yield (base URL, the demo key if printed); always stop it."""
     port = free_port()
     log = tmp_path / "serve.log"
     command = [sys.executable, "-m", "hosho.cli", "serve", "--port", str(port), *args]
@@ -77,8 +74,7 @@ def serving(tmp_path: Path, *args: str) -> Iterator[tuple[str, str]]:
                 pytest.fail(f"hosho serve did not answer /v1/health:\n{log.read_text()}")
             time.sleep(0.2)
         found = KEY.search(log.read_text())
-        assert found, log.read_text()
-        yield base, found.group(1)
+        yield base, found.group(1) if found else None
     finally:
         server.terminate()
         try:
@@ -90,8 +86,13 @@ def serving(tmp_path: Path, *args: str) -> Iterator[tuple[str, str]]:
 
 @pytest.mark.skipif(not SPEC_EXAMPLES.is_dir(), reason="shared/spec is not beside this checkout")
 def test_check_api_runs_the_spec_examples_through_a_served_hosho(tmp_path: Path) -> None:
+    # As CI and the before-stop hook do it: a key from `hosho keys create`, then `hosho serve --no-demo`.
     database = f"sqlite:///{tmp_path / 'served.sqlite3'}"
-    with serving(tmp_path, "--no-demo", "--database-url", database) as (base, key):
+    assert hosho("migrate", "--database-url", database).returncode == 0
+    created = hosho("keys", "create", "--role", "admin", "--name", "hook", "--database-url", database)
+    key = created.stdout.strip()
+    with serving(tmp_path, "--no-demo", "--database-url", database) as (base, printed):
+        assert printed is None and "hsk_" not in (tmp_path / "serve.log").read_text()
         result = hosho("check", "--api", base, SPEC_EXAMPLES, env=_env(HOSHO_API_KEY=key))
         assert (result.returncode, result.stdout.splitlines()[-1]) == (0, "15 passed, 0 failed"), result.stderr
         stored = httpx.get(f"{base}/v1/contracts", headers={"Authorization": f"Bearer {key}"}).json()["total"]
@@ -105,6 +106,7 @@ def test_check_api_runs_the_spec_examples_through_a_served_hosho(tmp_path: Path)
 def test_serve_loads_the_demo_prints_url_docs_and_key_and_several_workers_answer(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'workers.sqlite3'}"
     with serving(tmp_path, "--workers", "2", "--database-url", database) as (base, key):
+        assert key is not None
         out = (tmp_path / "serve.log").read_text()
         assert "demo data: 300 contracts (loaded in " in out
         assert f"Hosho is serving {base}" in out
@@ -118,6 +120,7 @@ def test_serve_loads_the_demo_prints_url_docs_and_key_and_several_workers_answer
 def test_the_served_console_signs_in_the_demo_user_on_any_worker_and_logs_no_query(tmp_path: Path) -> None:
     database = f"sqlite:///{tmp_path / 'console.sqlite3'}"
     with serving(tmp_path, "--workers", "2", "--database-url", database) as (base, key):
+        assert key is not None
         log = tmp_path / "serve.log"
         found = DEMO_USER.search(log.read_text())
         assert found, log.read_text()
@@ -132,25 +135,79 @@ def test_the_served_console_signs_in_the_demo_user_on_any_worker_and_logs_no_que
                 assert page.status_code == 200 and "デモ管理者さん" in page.text
         phone = "09011112222"
         httpx.get(f"{base}/v1/contracts", params={"phone": phone}, headers={"Authorization": f"Bearer {key}"})
+        httpx.get(f"{base}/v1/contracts/090-3333-4444", headers={"Authorization": f"Bearer {key}"})
+        httpx.get(f"{base}/090-5555-6666")
+        httpx.get(f"{base}/console/090-7777-8888")
         time.sleep(0.5)  # the workers' log lines reach the file
         written = log.read_text()
         assert "GET /v1/contracts 200" in written  # Hosho's own access line, by route, without the query
+        assert "GET /v1/contracts/{contract_id} 422" in written and "GET (unmatched) 404" in written
+        assert "GET /console/{path} 404" in written  # the console's own not-found page
+        assert re.search(r"GET /console/ 200 [0-9.]+ms user:demo\n", written), written
         assert phone not in written and "090-0000-0000" not in written and "q=" not in written
+        assert not [digits for digits in ("3333", "5555", "7777") if digits in written]
+        assert "/v1/console" not in written
 
 
-def test_a_valid_admin_key_from_the_environment_is_reused_and_any_other_replaced(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'keys.sqlite3'}"
-    migrate(make_engine(url))
-    app = create_hosho(url)
-    try:
-        first, reused = admin_key(app, None)
-        assert not reused and first.startswith("hsk_")
-        assert admin_key(app, first) == (first, True)
-        agent = keys.create_key(app, role=Role.AGENT, name="agent")
-        replaced, reused = admin_key(app, agent)
-        assert not reused and replaced not in (first, agent)
-    finally:
-        app.dispose()
+def test_the_demo_key_works_until_the_next_start_which_revokes_it(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    with serving(tmp_path, "--database-url", database) as (base, demo_key):
+        assert demo_key is not None
+        headers = {"Authorization": f"Bearer {demo_key}"}
+        assert httpx.get(f"{base}/v1/contracts", headers=headers).status_code == 200
+    # The next start, even without the demo, ends that key and makes none.
+    with serving(tmp_path, "--no-demo", "--database-url", database) as (base, printed):
+        out = (tmp_path / "serve.log").read_text()
+        assert printed is None and "hsk_" not in out
+        assert "the previous start's demo key is revoked (demo-admin)" in out
+        assert "hosho keys create --role admin --name NAME" in out
+        refused = httpx.get(f"{base}/v1/contracts", headers=headers)
+        assert (refused.status_code, refused.json()["code"]) == (401, "unauthorized")
+    listed = hosho("keys", "list", "--database-url", database).stdout.splitlines()
+    assert len(listed) == 2 and re.search(r"demo-admin\s+admin\s+-\s+\S+ \S+\s+\d{4}-\d\d-\d\d \d\d:\d\d$", listed[1])
+
+
+def test_serve_on_postgresql_makes_no_key_even_with_the_demo_off(tmp_path: Path) -> None:
+    with fresh_database("postgresql", tmp_path) as database:
+        with serving(tmp_path, "--no-demo", "--database-url", database) as (_, printed):
+            assert printed is None and "hsk_" not in (tmp_path / "serve.log").read_text()
+        assert hosho("keys", "list", "--database-url", database).stdout == ""
+
+
+def test_keys_list_shows_every_key_but_no_secret_and_revoke_takes_a_name_or_an_id(tmp_path: Path) -> None:
+    env = _env(HOSHO_DATABASE_URL=f"sqlite:///{tmp_path / 'keys.sqlite3'}")
+    assert hosho("migrate", env=env).returncode == 0
+    hosho("retailers", "add", "kaden-east", "でんきのミライ 東日本", env=env)
+    made = [
+        hosho("keys", "create", "--role", "admin", "--name", "hook", env=env).stdout.strip(),
+        hosho("keys", "create", "--role", "retailer", "--name", "店舗1", "--retailer", "kaden-east", env=env).stdout,
+        hosho("keys", "create", "--role", "agent", "--name", "hook", env=env).stdout.strip(),
+    ]
+    listed = hosho("keys", "list", env=env)
+    lines = listed.stdout.splitlines()
+    assert lines[0].split() == ["ID", "PREFIX", "NAME", "ROLE", "RETAILER", "CREATED", "(JST)", "REVOKED"]
+    assert [line.split()[:5] + line.split()[-1:] for line in lines[1:]] == [
+        ["1", made[0].split("_")[1], "hook", "admin", "-", "-"],
+        ["2", made[1].split("_")[1], "店舗1", "retailer", "kaden-east", "-"],
+        ["3", made[2].split("_")[1], "hook", "agent", "-", "-"],
+    ]
+    assert not any(key.split("_", 2)[2].strip() in listed.stdout for key in made)  # never a secret
+    ambiguous = hosho("keys", "revoke", "hook", env=env)
+    assert (ambiguous.returncode, ambiguous.stderr) == (
+        2,
+        "hosho keys: 2 live keys are named 'hook' (ids 1, 3): give an id\n",
+    )
+    assert hosho("keys", "revoke", "3", env=env).stdout.startswith("key 3 'hook' (agent) revoked ")
+    assert hosho("keys", "revoke", "hook", env=env).stdout.splitlines()[0].startswith("key 1 'hook' (admin) revoked ")
+    assert [line.split()[-1] == "-" for line in hosho("keys", "list", env=env).stdout.splitlines()[1:]] == [
+        False,
+        True,
+        False,
+    ]
+    unknown = hosho("keys", "revoke", "nobody", env=env)
+    assert (unknown.returncode, unknown.stderr) == (2, "hosho keys: no API key has the id, prefix or name 'nobody'\n")
+    reserved = hosho("keys", "create", "--role", "admin", "--name", "demo-admin", env=env)
+    assert reserved.returncode == 2 and "demo-admin" in reserved.stderr
 
 
 def test_serve_refuses_a_port_in_use_with_one_line(tmp_path: Path) -> None:

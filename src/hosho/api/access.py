@@ -1,39 +1,58 @@
 """One log line per request, and the last net for unexpected errors.
 
-Logs hold no personal data: method, path, status, duration and the key's name only. Never a body, never the
-query string (searches carry phones and names), never an exception's message (a database driver's message
-carries row values); a path that could hold personal data is replaced by its route.
+Logs hold no personal data: method, route, status, duration and the key's or user's name only. Never a body,
+never the query string (searches carry phones and names), never an exception's message (a database driver's
+message carries row values), and never the path itself: its route's template (`/v1/contracts/{contract_id}`)
+stands for it, and a path no route matches is logged as NO_ROUTE, whatever was typed in it.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 import traceback
 from typing import Any
 
+from fastapi import APIRouter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hosho.api.auth import ACTOR_NAME
 from hosho.api.problems import problem_response
+from hosho.logs import ACTOR_NAME
 
 logger = logging.getLogger("hosho.api")
 
-# ASCII ids and words only, and no run of ten digits or more (a phone number).
-_SAFE_PATH = re.compile(r"^(?!.*\d{10})[A-Za-z0-9/._\-]{0,200}$")
+NO_ROUTE = "(unmatched)"  # one word, as every field of the line
 
 
-def loggable_path(scope: Scope, prefix: str = "") -> str:
-    """The path, or its route's template (`/v1/contracts/{contract_id}`) when it could hold personal data."""
-    path = str(scope.get("path", ""))
-    if _SAFE_PATH.match(path):
-        return path
-    template = getattr(scope.get("route"), "path", None)
-    if template is None:
-        return "(redacted)"
-    # A route included under a prefix may keep its own path only.
-    return str(template) if str(template).startswith(prefix) else prefix + str(template)
+class ApiRoutes:
+    """The API's routes (every one needs a key) and the template each matched route is logged under.
+
+    A route keeps the path it was declared with: a router included under a prefix (`/v1`) is registered here with
+    that prefix. Other routes (health, the console's, declared with their whole path) are logged by their own path.
+    """
+
+    def __init__(self) -> None:
+        self._prefixed: dict[int, str] = {}  # by the route object's id: Starlette's routes are not hashable
+
+    def include(self, router: APIRouter, prefix: str) -> None:
+        for route in router.routes:
+            self._prefixed[id(route)] = prefix + _template(route)
+
+    def needs_key(self, scope: Scope) -> bool:
+        return id(scope.get("route")) in self._prefixed
+
+    def template(self, scope: Scope) -> str:
+        route = scope.get("route")
+        if route is not None:
+            return self._prefixed.get(id(route), _template(route))
+        if scope.get("endpoint") is not None and scope.get("root_path"):
+            return f"{scope['root_path']}/{{path}}"  # a mounted application: the console's static files
+        return NO_ROUTE
+
+
+def _template(route: object) -> str:
+    """`/contracts/{contract_id}`: the path as declared, less its converters (`{path:path}` → `{path}`)."""
+    return str(getattr(route, "path_format", None) or getattr(route, "path", NO_ROUTE))
 
 
 def exception_summary(exc: BaseException) -> str:
@@ -52,8 +71,8 @@ def exception_summary(exc: BaseException) -> str:
 class AccessLog:
     """Pure ASGI middleware, inside Starlette's error middleware, so nothing it catches is re-raised."""
 
-    def __init__(self, app: ASGIApp, *, prefix: str = "") -> None:
-        self.app, self.prefix = app, prefix
+    def __init__(self, app: ASGIApp, *, routes: ApiRoutes) -> None:
+        self.app, self.routes = app, routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -76,7 +95,7 @@ class AccessLog:
             logger.error(
                 "unexpected error on %s %s by %s\n%s",
                 scope.get("method"),
-                loggable_path(scope, self.prefix),
+                self.routes.template(scope),
                 _actor(scope),
                 exception_summary(exc),
             )
@@ -85,7 +104,7 @@ class AccessLog:
                 await response(scope, receive, send_and_note)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
-            path = loggable_path(scope, self.prefix)
+            path = self.routes.template(scope)
             actor = _actor(scope)
             logger.info(
                 "%s %s %s %.1fms %s",

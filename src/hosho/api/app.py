@@ -11,12 +11,15 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from hosho.api import calendars, cases, contracts, payouts, programs, refunds
-from hosho.api.access import AccessLog
+from hosho.api.access import AccessLog, ApiRoutes
 from hosho.api.auth import KeyCache
+from hosho.api.docs import mount_docs
+from hosho.api.limits import BodyGate
 from hosho.api.problems import MEDIA_TYPE, install
 from hosho.api.schemas import Health
 from hosho.programs.catalog import Vocabulary
 from hosho.service.context import Hosho
+from hosho.settings import DEFAULT_MAX_BODY_BYTES
 
 PREFIX = "/v1"
 # Sync endpoints (the service layer) of one process running at once. Few: they share one GIL, and more threads
@@ -39,7 +42,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def create_app(hosho: Hosho) -> FastAPI:
+def create_app(hosho: Hosho, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
+    """The API; the console, when mounted on it (hosho.console.mount_console), shares its log and body limit."""
     app = FastAPI(
         lifespan=_lifespan,
         title="Hosho",
@@ -50,22 +54,26 @@ def create_app(hosho: Hosho) -> FastAPI:
             "dates are ISO 8601, times JST. Errors are application/problem+json with `code`, `field` and `clauses`."
         ),
         openapi_url=f"{PREFIX}/openapi.json",
-        docs_url=f"{PREFIX}/docs",
+        docs_url=None,  # mount_docs: served from the package, not a CDN
         redoc_url=None,
         openapi_tags=TAGS,
     )
     app.state.hosho = hosho
     app.state.keys = KeyCache(hosho)
     install(app)
-    app.add_middleware(AccessLog, prefix=PREFIX)
+    routes = ApiRoutes()
+    app.add_middleware(BodyGate, routes=routes, limit=max_body_bytes)
+    app.add_middleware(AccessLog, routes=routes)  # added last: the outer one, so it logs the gate's refusals too
 
     @app.get(f"{PREFIX}/health", tags=["health"], summary="Liveness", response_model=Health)
     async def health() -> dict[str, str]:
         """Answers without authentication and without touching the database."""
         return {"status": "ok"}
 
+    mount_docs(app, url=f"{PREFIX}/docs", openapi_url=f"{PREFIX}/openapi.json")
     for module in (programs, calendars, contracts, cases, refunds, payouts):
         app.include_router(module.router, prefix=PREFIX)
+        routes.include(module.router, PREFIX)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -12,11 +12,11 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from hosho.logs import ACTOR_NAME
 from hosho.service import keys
 from hosho.service.context import Actor, Hosho, ServiceError
 
 CACHE_SECONDS = 60.0
-ACTOR_NAME = "actor_name"  # request.state key read by the access log
 
 bearer = HTTPBearer(auto_error=False, scheme_name="bearer", description="Authorization: Bearer hsk_…")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="apiKey", description="X-API-Key: hsk_…")
@@ -71,8 +71,20 @@ async def current_actor(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     api_key: Annotated[str | None, Depends(api_key_header)],
 ) -> Actor:
+    return await authenticate(request, credentials.credentials if credentials is not None else api_key)
+
+
+def presented_key(request: Request) -> str | None:
+    """The key in the headers, as `current_actor` reads them (for a check made before its dependencies run)."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.headers.get("x-api-key") or None
+
+
+async def authenticate(request: Request, presented: str | None) -> Actor:
+    """The key's actor, noted for the access log; 401 (ServiceError) without a key or with a bad one."""
     # async: a cache hit answers on the event loop; only a miss takes a worker thread (it reads the database).
-    presented = credentials.credentials if credentials is not None else api_key
     if not presented:
         raise ServiceError("unauthorized", "an API key is required (Authorization: Bearer, or X-API-Key)")
     cache: KeyCache = request.app.state.keys

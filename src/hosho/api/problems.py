@@ -30,12 +30,14 @@ STATUSES: dict[str, int] = {
     "forbidden": 403,
     "throttled": 429,
     "not_found": 404,
+    "no_page": 404,
     # The contract's state refuses the action, or another request got there first.
     "not_paid": 409,
     "already_paid": 409,
     "contract_not_active": 409,
     "no_open_case": 409,
     "conflict": 409,
+    "ambiguous": 409,
     "idempotency_conflict": 409,
     "certificate_unavailable": 409,
     # The request, or the terms, refuse it.

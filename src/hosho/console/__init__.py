@@ -9,13 +9,13 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.staticfiles import StaticFiles
 
 from hosho.console import auth, board, calendar, cancel, contract, lookup, payouts, repairs, replacements
 from hosho.console.app import Console, csrf_guard, route_class
 from hosho.console.security import secret_from_env
-from hosho.service.context import Hosho
+from hosho.service.context import Hosho, ServiceError
 from hosho.settings import SessionSettings
 
 PREFIX = "/console"
@@ -35,7 +35,18 @@ def create_console(
     )
     for pages in (auth, lookup, contract, repairs, board, cancel, replacements, calendar, payouts):
         pages.routes(router)
-    return router
+    # Last, and without the CSRF check: any other path under /console is the console's own Japanese 404 page,
+    # with its security headers (not the API's problem+json).
+    unknown = APIRouter(prefix=PREFIX, route_class=route_class(console), include_in_schema=False)
+
+    @unknown.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+    def no_such_page(request: Request) -> None:
+        raise ServiceError("no_page", "no such console page")
+
+    console_router = APIRouter()
+    console_router.include_router(router)
+    console_router.include_router(unknown)
+    return console_router
 
 
 def static_directory() -> Path:
@@ -46,5 +57,6 @@ def mount_console(
     app: FastAPI, hosho: Hosho, *, secret_key: bytes | None = None, settings: SessionSettings | None = None
 ) -> None:
     """Add the console's pages and static files (htmx, stylesheet) to `app`; sessions as `settings` say."""
-    app.include_router(create_console(hosho, secret_key=secret_key, settings=settings))
+    # The static files first: the pages end with a catch-all for unknown console paths.
     app.mount(STATIC, StaticFiles(directory=static_directory()), name="console-static")
+    app.include_router(create_console(hosho, secret_key=secret_key, settings=settings))

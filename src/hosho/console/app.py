@@ -11,9 +11,11 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from hosho.console.security import CSRF_FIELD, CSRF_HEADER, SessionCodec, SessionData, csrf_matches, same_origin
+from hosho.logs import ACTOR_NAME
 from hosho.presentation import formats, words
 from hosho.presentation.formats import DateStyle
 from hosho.service import sessions, users
@@ -137,6 +139,7 @@ def signed_in(request: Request) -> Operator:
     operator = console_of(request).operator(request)
     if operator is None:
         raise SignInRequired
+    setattr(request.state, ACTOR_NAME, operator.actor.name)  # the access log's line names the user
     return operator
 
 
@@ -183,6 +186,11 @@ def route_class(console: Console) -> type[APIRoute]:
                     response = _error_page(console, request, "csrf")
                 except ServiceError as error:
                     response = _error_page(console, request, error.code)
+                except HTTPException as refused:
+                    if refused.status_code != 413:  # the body gate's (hosho.api.limits): a Japanese page
+                        raise
+                    response = _error_page(console, request, "too_large")
+                    response.headers.update(refused.headers or {})
                 for name, value in SECURITY_HEADERS.items():
                     response.headers.setdefault(name, value)
                 return response
@@ -204,8 +212,10 @@ def _to_sign_in(request: Request) -> Response:
 # The status of the page that says a refusal (the browser shows the message; the status is for tools and tests).
 PAGE_STATUSES = {
     "not_found": 404,
+    "no_page": 404,
     "forbidden": 403,
     "csrf": 403,
+    "too_large": 413,
     "certificate_font": 503,
     "invalid_request": 422,
     "invalid_contract": 422,
@@ -216,4 +226,6 @@ def _error_page(console: Console, request: Request, code: str) -> HTMLResponse:
     status = PAGE_STATUSES.get(code, 409)
     operator = console.operator(request)
     message = words.error_message(code)
-    return console.render(request, "error.html", {"operator": operator, "message": message}, status=status)
+    heading = "見つかりません" if status == 404 else "お受けできません"
+    context = {"operator": operator, "message": message, "heading": heading}
+    return console.render(request, "error.html", context, status=status)

@@ -12,9 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from hosho.presentation import words
 from hosho.console.app import Console, ConsoleDep, SignedIn, redirect
 from hosho.domain.calendar import JST
+from hosho.presentation import words
 from hosho.service import sessions
 
 HOME = "/console/"

@@ -134,9 +134,11 @@ def record_event(hosho: Hosho, actor: Actor, case_id: int, command: CaseEvent) -
     kind = command.kind
     if not 0 < case_id <= repository.ID_MAX:
         raise not_found(f"case {case_id}")
+    query = select(m.RepairCase.contract_id, m.RepairCase.number).where(m.RepairCase.id == case_id)
+    if retailer_scope(actor) is not None:  # another channel's case is not found, as one that does not exist
+        query = query.join(m.Contract).where(m.Contract.retailer_id == retailer_scope(actor))
     with hosho.reading() as session:
-        found = session.execute(select(m.RepairCase.contract_id, m.RepairCase.number).where(m.RepairCase.id == case_id))
-        located = found.one_or_none()
+        located = session.execute(query).one_or_none()
     if located is None:
         raise not_found(f"case {case_id}")
     contract_id, number = located
