@@ -36,6 +36,7 @@ ACTIONS = {
     "contract.change_reported": "変更の届出",
     "contract.maker_replacement": "メーカー・販売店による代替品の提供",
     "contract.cancelled": "解約",
+    "contract.expired": "保証期間の満了",
     "case.requested": "修理依頼の受付",
     **{f"case.{kind}": label for kind, label in EVENTS.items()},
 }

@@ -27,6 +27,7 @@ from hosho.domain.program import (
     CostLine,
     CoverageRule,
     EnrollmentRule,
+    NoticeRules,
     Plan,
     Program,
     ProgramVersion,
@@ -302,6 +303,7 @@ def _build(
     requests = rules.requests
     cancellation = rules.cancellation
     calendar = rules.calendar
+    notices = rules.notices
     return ProgramVersion(
         program_id=meta.id,
         name=meta.name,
@@ -397,4 +399,13 @@ def _build(
         ),
         call_center=CallCenter(rules.call_center.name, rules.call_center.phone, rules.call_center.hours),
         certificate_clauses=_labels(rules.certificate.key_clauses),
+        notices=NoticeRules(
+            certificate_clauses=_labels(notices.certificate.clauses),
+            consumable_days_before=notices.consumable_replacement.days_before,
+            consumable_clauses=_labels(notices.consumable_replacement.clauses),
+            coverage_ending_days_before=notices.coverage_ending.days_before,
+            coverage_ending_clauses=_labels(notices.coverage_ending.clauses),
+            sla_breach_days_after=notices.sla_breach.days_after,
+            sla_breach_clauses=_labels(notices.sla_breach.clauses),
+        ),
     )

@@ -280,3 +280,13 @@ class SetClosures(Command):
         if outside:
             raise ValueError(f"each closure of {self.year} starts in {self.year}: {', '.join(outside)}")
         return self
+
+
+# --- the daily work -----------------------------------------------------------------------------------------------
+
+
+class Advance(Command):
+    """Run the daily work (notices.md) for every day up to and including `to`, on one contract's data: a testing
+    service only (HOSHO_TESTING=1), for scenarios."""
+
+    to: Date
