@@ -25,7 +25,8 @@ def app_from_env() -> FastAPI:
     # A thread waiting for the GIL (the event loop with a response ready, say) gets it within 1 ms instead of
     # CPython's 5 ms: shorter tails under load, measured by benchmarks/bench_service.py.
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
-    hosho = create_hosho(Settings.load().database_url)
+    settings = Settings.load()
+    hosho = create_hosho(settings.database_url, testing=settings.testing)
     app = create_app(hosho)
     mount_console(app, hosho)
     hosho.rules.warm()

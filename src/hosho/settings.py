@@ -10,6 +10,7 @@ from hosho.store.db import DEFAULT_URL
 
 DATABASE_URL = "HOSHO_DATABASE_URL"
 API_KEY = "HOSHO_API_KEY"
+TESTING = "HOSHO_TESTING"
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,8 @@ class Settings:
     # SQLite file in the current directory by default; PostgreSQL with postgresql://user@host/db.
     database_url: str = DEFAULT_URL
     api_key: str | None = None
+    # HOSHO_TESTING=1: a service started for tests, which runs the daily work up to any day (`advance`).
+    testing: bool = False
 
     @classmethod
     def load(
@@ -31,4 +34,5 @@ class Settings:
         return cls(
             database_url=database_url or env.get(DATABASE_URL) or DEFAULT_URL,
             api_key=api_key or env.get(API_KEY) or None,
+            testing=env.get(TESTING) == "1",
         )

@@ -7,13 +7,19 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from hosho.api.app import create_app
 from hosho.engine import Engine
+from hosho.programs.catalog import Catalog
+from hosho.programs.yamlio import LoadError, read_yaml
 from hosho.scenarios.inprocess import Service
-from hosho.service import commands, contracts, notices, refunds
+from hosho.scenarios.model import parse_scenario
+from hosho.service import commands, contracts, keys, notices, refunds
 from hosho.service.context import SYSTEM, Actor, Hosho, Role, ServiceError, create_hosho
 from hosho.store import models as m
 from tests.integration.builders import zest_enrolment
@@ -221,3 +227,55 @@ def test_two_daily_runs_at_once_produce_every_notice_once(hosho: Hosho) -> None:
             select(func.count()).select_from(m.AuditEntry).where(m.AuditEntry.action == "contract.expired")
         ).scalar_one()
     assert (count, expired) == (len(made), len(made))
+
+
+def test_the_advance_route_is_404_on_a_production_service_and_403_to_an_agent(
+    database_url: str, engine: Engine
+) -> None:
+    production = create_hosho(database_url, rules=engine)
+    testing = replace(production, testing=True)
+    try:
+        contract = _zest(production)
+        admin = keys.create_key(production, role=Role.ADMIN, name="admin")
+        agent = keys.create_key(production, role=Role.AGENT, name="agent")
+        body = {"to": "2029-04-01"}
+        with TestClient(create_app(production)) as client:
+            refused = client.post(f"/v1/contracts/{contract}/advance", json=body, headers=_bearer(admin))
+            assert refused.status_code == 404
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert refused.json()["code"] == "not_found"
+        with TestClient(create_app(testing)) as client:
+            forbidden = client.post(f"/v1/contracts/{contract}/advance", json=body, headers=_bearer(agent))
+            assert forbidden.status_code == 403
+            bad = client.post(f"/v1/contracts/{contract}/advance", json={"to": "2029-13-01"}, headers=_bearer(admin))
+            assert (bad.status_code, bad.json()["field"]) == (422, "to")
+            done = client.post(f"/v1/contracts/{contract}/advance", json=body, headers=_bearer(admin))
+            assert done.status_code == 200
+            assert done.json()["status"] == "expired"
+            listed = client.get(f"/v1/contracts/{contract}/notices", headers=_bearer(agent)).json()
+            assert [(n["kind"], n["on"]) for n in listed] == [
+                ("certificate", "2024-04-01"),
+                ("coverage_ending", "2029-03-01"),
+            ]
+    finally:
+        production.dispose()
+
+
+def _bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_a_scenario_expecting_an_unknown_notice_kind_is_reported_with_its_line(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "title: 誤り\nprogram: zest\ncontract: {plan: kaden-5y, purchase_date: 2024-04-01, purchase_price: 1000}\n"
+        "steps:\n  - advance: {to: 2029-04-01}\n    expect:\n      notices: [{kind: reminder, on: 2029-03-01}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LoadError) as failed:
+        parse_scenario(read_yaml(path), catalog)
+    [problem] = failed.value.problems
+    assert problem.line == 7
+    assert "unknown notice kind 'reminder'" in problem.message

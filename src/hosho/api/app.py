@@ -10,7 +10,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from hosho.api import calendars, cases, contracts, programs, refunds
+from hosho.api import calendars, cases, contracts, notices, programs, refunds
 from hosho.api.access import AccessLog
 from hosho.api.auth import KeyCache
 from hosho.api.problems import MEDIA_TYPE, install
@@ -28,6 +28,7 @@ TAGS = [
     {"name": "contracts", "description": "Enrolment, payment and certificate, search, changes during the contract"},
     {"name": "cases", "description": "Repair requests decided with the clauses they rest on, and the repair desk"},
     {"name": "refunds", "description": "Refund preview and cancellation by the terms' table"},
+    {"name": "notices", "description": "Notices the daily work produces: certificate, consumables, end of cover, SLA"},
 ]
 
 
@@ -63,7 +64,7 @@ def create_app(hosho: Hosho) -> FastAPI:
         """Answers without authentication and without touching the database."""
         return {"status": "ok"}
 
-    for module in (programs, calendars, contracts, cases, refunds):
+    for module in (programs, calendars, contracts, cases, refunds, notices):
         app.include_router(module.router, prefix=PREFIX)
 
     def openapi() -> dict[str, Any]:
