@@ -262,6 +262,8 @@ class Notice(Base):
     channel: Mapped[str] = mapped_column(String(10))  # email, call (電話), post (書面), desk (the repair desk)
     state: Mapped[str] = mapped_column(String(10))  # pending, sent, failed, done
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # An e-mail's next try (after a failure), or the end of a sending worker's lease.
+    next_try_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(400))  # a call's outcome, as the operator recorded it

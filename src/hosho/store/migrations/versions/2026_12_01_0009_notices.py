@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(10), nullable=False),
         sa.Column("state", sa.String(10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_try_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(200), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("outcome", sa.String(400), nullable=True),
