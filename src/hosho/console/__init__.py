@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI
 from starlette.staticfiles import StaticFiles
 
-from hosho.console import auth, board, calendar, cancel, contract, lookup, repairs, replacements
+from hosho.console import auth, board, calendar, calls, cancel, contract, lookup, repairs, replacements
 from hosho.console.app import Console, csrf_guard, route_class
 from hosho.console.security import secret_from_env
 from hosho.service.context import Hosho
@@ -30,7 +30,7 @@ def create_console(hosho: Hosho, *, secret_key: bytes | None = None) -> APIRoute
         dependencies=[Depends(csrf_guard)],
         include_in_schema=False,
     )
-    for pages in (auth, lookup, contract, repairs, board, cancel, replacements, calendar):
+    for pages in (auth, lookup, contract, repairs, board, cancel, replacements, calendar, calls):
         pages.routes(router)
     return router
 

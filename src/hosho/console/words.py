@@ -37,6 +37,7 @@ ACTIONS = {
     "contract.maker_replacement": "メーカー・販売店による代替品の提供",
     "contract.cancelled": "解約",
     "contract.expired": "保証期間の満了",
+    "notice.call_recorded": "お客様へのご連絡の記録",
     "case.requested": "修理依頼の受付",
     **{f"case.{kind}": label for kind, label in EVENTS.items()},
 }
@@ -67,6 +68,14 @@ ERRORS = {
 }
 
 # What a redirect after a successful POST says on the next page (a fixed set: nothing is echoed from the URL).
+NOTICE_KINDS = {
+    "certificate": "加入者証の発行",
+    "consumable_replacement": "消耗部品の交換のご案内(日程のご相談)",
+    "coverage_ending": "保証期間満了のお知らせ",
+    "sla_breach": "対応期限の超過",
+}
+NOTICE_CHANNELS = {"email": "メール", "call": "電話", "post": "郵送(書面)", "desk": "修理窓口"}
+
 NOTICES = {
     "signed_out": "サインアウトしました。",
     "requested": "修理依頼を受け付けました。",
