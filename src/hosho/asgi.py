@@ -8,6 +8,7 @@ here from HOSHO_DATABASE_URL (nothing is built at import time): the REST API und
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 from fastapi import FastAPI
@@ -15,7 +16,7 @@ from fastapi import FastAPI
 from hosho.api.app import create_app
 from hosho.console import mount_console
 from hosho.service.context import create_hosho
-from hosho.settings import Settings
+from hosho.settings import JOBS, Settings
 
 SWITCH_INTERVAL_SECONDS = 0.001
 
@@ -30,6 +31,10 @@ def app_from_env() -> FastAPI:
     app = create_app(hosho)
     mount_console(app, hosho)
     hosho.rules.warm()
+    if os.environ.get(JOBS) == "1":
+        from hosho import jobs
+
+        app.state.jobs = jobs.in_background(hosho, settings.smtp)
     # What start-up built lives as long as the process: out of the collector's sight, a full collection walks
     # only what requests allocate (without this, every few requests paid 45 ms for a walk of the calendars and
     # programs: measured on the case board, benchmarks/bench_console.py).

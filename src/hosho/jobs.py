@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from email.message import EmailMessage
+from functools import partial
 
 from jinja2 import Environment
 
@@ -19,6 +21,7 @@ from hosho.domain.program import NoticeKind
 from hosho.mail.messages import Mailer, compose, templates
 from hosho.service import contracts, delivery, notices
 from hosho.service.context import SYSTEM, Hosho
+from hosho.service.delivery import Outgoing
 from hosho.settings import SmtpSettings
 
 log = logging.getLogger("hosho.jobs")
@@ -46,20 +49,7 @@ def deliver(hosho: Hosho, settings: SmtpSettings, *, env: Environment | None = N
             if not outgoing.to:
                 delivery.no_address(hosho, outgoing.notice_id)
                 continue
-            try:
-                attachment = (
-                    _certificate(hosho, outgoing.contract_id) if outgoing.kind == NoticeKind.CERTIFICATE else None
-                )
-                messages.append(
-                    (
-                        outgoing.notice_id,
-                        compose(
-                            outgoing, hosho.rules.catalog, settings, env, attachment=attachment, sent_at=hosho.clock()
-                        ),
-                    )
-                )
-            except Exception as exc:  # a template or certificate that cannot be made: that notice fails, not the batch
-                failed[outgoing.notice_id] = f"{type(exc).__name__}: {exc}"[:200]
+            messages.append((outgoing.notice_id, partial(_message, hosho, settings, env, outgoing)))
         outcome = mailer.send(messages)
         failed.update({notice_id: reason for notice_id, reason in outcome.items() if reason is not None})
         sent = [notice_id for notice_id, reason in outcome.items() if reason is None]
@@ -68,6 +58,11 @@ def deliver(hosho: Hosho, settings: SmtpSettings, *, env: Environment | None = N
         done.failed += len(failed)
         if len(claimed) < batch:
             return done
+
+
+def _message(hosho: Hosho, settings: SmtpSettings, env: Environment, outgoing: Outgoing) -> EmailMessage:
+    attachment = _certificate(hosho, outgoing.contract_id) if outgoing.kind == NoticeKind.CERTIFICATE else None
+    return compose(outgoing, hosho.rules.catalog, settings, env, attachment=attachment, sent_at=hosho.clock())
 
 
 def _certificate(hosho: Hosho, contract_id: int) -> bytes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Any
@@ -116,15 +116,21 @@ class Mailer:
     def __init__(self, settings: SmtpSettings):
         self.settings = settings
 
-    def send(self, messages: Iterable[tuple[int, EmailMessage]]) -> dict[int, str | None]:
-        """Send each (notice id, message); the answer maps each id to None (sent) or the reason it was not."""
+    def send(self, messages: Iterable[tuple[int, Callable[[], EmailMessage]]]) -> dict[int, str | None]:
+        """Send each (notice id, message made on demand): nothing is made (no PDF rendered) when the server cannot
+        be reached. The answer maps each id to None (sent) or the reason it was not."""
         pending = list(messages)
         outcome: dict[int, str | None] = {}
         if not pending:
             return outcome
         try:
             with self._connect() as smtp:
-                for notice_id, message in pending:
+                for notice_id, make in pending:
+                    try:
+                        message = make()
+                    except Exception as exc:  # a template or certificate that cannot be made: that notice only
+                        outcome[notice_id] = f"{type(exc).__name__}: {exc}"[:200]
+                        continue
                     try:
                         smtp.send_message(message)
                         outcome[notice_id] = None
