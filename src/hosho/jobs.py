@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from functools import partial
 
 from jinja2 import Environment
@@ -60,7 +60,7 @@ def deliver(hosho: Hosho, settings: SmtpSettings, *, env: Environment | None = N
             return done
 
 
-def _message(hosho: Hosho, settings: SmtpSettings, env: Environment, outgoing: Outgoing) -> EmailMessage:
+def _message(hosho: Hosho, settings: SmtpSettings, env: Environment, outgoing: Outgoing) -> Message:
     attachment = _certificate(hosho, outgoing.contract_id) if outgoing.kind == NoticeKind.CERTIFICATE else None
     return compose(outgoing, hosho.rules.catalog, settings, env, attachment=attachment, sent_at=hosho.clock())
 
