@@ -247,8 +247,9 @@ def test_the_advance_route_is_404_on_a_production_service_and_403_to_an_agent(
         with TestClient(create_app(testing)) as client:
             forbidden = client.post(f"/v1/contracts/{contract}/advance", json=body, headers=_bearer(agent))
             assert forbidden.status_code == 403
-            bad = client.post(f"/v1/contracts/{contract}/advance", json={"to": "2029-13-01"}, headers=_bearer(admin))
-            assert (bad.status_code, bad.json()["field"]) == (422, "to")
+            for wrong in ("2029-13-01", "9999-12-31"):
+                bad = client.post(f"/v1/contracts/{contract}/advance", json={"to": wrong}, headers=_bearer(admin))
+                assert (bad.status_code, bad.json()["field"]) == (422, "to")
             done = client.post(f"/v1/contracts/{contract}/advance", json=body, headers=_bearer(admin))
             assert done.status_code == 200
             assert done.json()["status"] == "expired"

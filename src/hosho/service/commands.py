@@ -289,4 +289,4 @@ class Advance(Command):
     """Run the daily work (notices.md) for every day up to and including `to`, on one contract's data: a testing
     service only (HOSHO_TESTING=1), for scenarios."""
 
-    to: Date
+    to: Annotated[Date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2199, 12, 31))]
