@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hosho.settings import DATABASE_URL, Settings
+from hosho.settings import DATABASE_URL, JOBS, SMTP_HOST, SMTP_PORT, Settings
 
 if TYPE_CHECKING:
     from hosho.engine import Engine
@@ -160,6 +160,17 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, demo: bool,
             print(f"  try: HOSHO_API_KEY={key} hosho check --api {base} scenarios", flush=True)
         else:
             print("  API keys: hosho keys create --role admin --name NAME (printed once); hosho keys list", flush=True)
+        embedded = hosho.db.dialect.name == "sqlite"
+    if embedded:
+        # The embedded default needs no second process: each worker runs the daily work and the e-mails in a
+        # thread (hosho.asgi); they share the work safely (each notice once, each e-mail claimed by one).
+        os.environ[JOBS] = "1"
+        if demo and SMTP_HOST not in os.environ:
+            _demo_mailbox(settings)
+        smtp = Settings.load().smtp
+        print(f"  notices: the daily work and e-mails run in this process (SMTP {smtp.host}:{smtp.port})", flush=True)
+    else:
+        print("  notices: run `hosho worker` beside it (as many as you like)", flush=True)
     # Each worker builds its own application from the environment (hosho.asgi), on the socket bound here; their
     # console cookies must verify in any of them, so they share one session key (random unless configured).
     os.environ[DATABASE_URL] = settings.database_url
@@ -173,6 +184,42 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, demo: bool,
             log_config=log_config(),
             access_log=False,  # uvicorn's line carries the query string (phones, names): hosho.api logs instead
         )
+    return 0
+
+
+def _demo_mailbox(settings: Settings) -> None:
+    """The demo's e-mails go to a local SMTP server (aiosmtpd, installed with the dev tools) that keeps them in
+    ./hosho-mail.mbox, so that the demo shows them without a mail server of its own."""
+    try:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Mailbox
+    except ImportError:
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    Controller(Mailbox(Path("hosho-mail.mbox")), hostname="127.0.0.1", port=port).start()
+    os.environ[SMTP_HOST], os.environ[SMTP_PORT] = "127.0.0.1", str(port)
+    print("  e-mails: to a local SMTP server, kept in ./hosho-mail.mbox (demo)", flush=True)
+
+
+def worker(settings: Settings, *, every: float, once: bool, rules: Engine) -> int:
+    """The daily work and the e-mails, every `every` seconds until SIGINT or SIGTERM (or once)."""
+    import signal
+    import threading
+
+    from hosho import jobs
+
+    with database(settings, rules) as hosho:
+        if once:
+            done = jobs.tick(hosho, settings.smtp)
+            print(f"e-mails: {done.sent} sent, {done.failed} to retry or failed")
+            return 0
+        stop = threading.Event()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(number, lambda *_: stop.set())
+        print(f"hosho worker: the daily work and e-mails every {every:g} s (database {shown(settings.database_url)})")
+        jobs.run(hosho, settings.smtp, stop, every=every)
     return 0
 
 

@@ -102,11 +102,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8000)
     serve.add_argument("--workers", type=_workers, default=1)
     serve.add_argument("--no-demo", action="store_true", help="do not load the demo contracts")
+    worker = commands.add_parser(
+        "worker", parents=[database], help="run the daily work and send the notices' e-mails (several may run)"
+    )
+    worker.add_argument("--every", type=_seconds, default=30.0, help="seconds between runs (default 30)")
+    worker.add_argument("--once", action="store_true", help="run once and exit")
     return parser
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.command in ("migrate", "keys", "users", "retailers", "serve", "payouts"):
+    if args.command in ("migrate", "keys", "users", "retailers", "serve", "payouts", "worker"):
         from hosho import admin
 
         settings = Settings.load(database_url=args.database_url)
@@ -130,6 +135,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return admin.set_user_active(settings, username=args.username, active=args.users_command == "activate")
         if args.command == "retailers":
             return admin.add_retailer(settings, code=args.code, name=args.name)
+        if args.command == "worker":
+            return admin.worker(settings, every=args.every, once=args.once, rules=_rules())
         return admin.serve(
             settings, host=args.host, port=args.port, workers=args.workers, demo=not args.no_demo, rules=_rules()
         )
@@ -214,6 +221,16 @@ def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1-65535)")
     return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 1 <= value <= 86_400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 1 to 86400")
+    return value
 
 
 def _workers(text: str) -> int:

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
+from typing import Literal
 
 from hosho.store.db import DEFAULT_URL
 
@@ -74,6 +76,53 @@ def _number(environ: Mapping[str, str], name: str, default: float, *, low: float
     return value
 
 
+TESTING = "HOSHO_TESTING"
+JOBS = "HOSHO_JOBS"  # set by `hosho serve` on SQLite: each worker process runs the jobs in a thread
+SMTP_HOST, SMTP_PORT, SMTP_TLS = "HOSHO_SMTP_HOST", "HOSHO_SMTP_PORT", "HOSHO_SMTP_TLS"
+SMTP_USER, SMTP_PASSWORD = "HOSHO_SMTP_USER", "HOSHO_SMTP_PASSWORD"
+MAIL_FROM, MAIL_TEMPLATES = "HOSHO_MAIL_FROM", "HOSHO_MAIL_TEMPLATES"
+TlsMode = Literal["none", "starttls", "ssl"]
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """Where notices are e-mailed: an SMTP server (TLS: none, starttls or ssl), its credentials, the sender, and
+    a folder of templates that replace the shipped ones file by file (a provider's own wording)."""
+
+    host: str = "127.0.0.1"
+    port: int = 25
+    tls: TlsMode = "none"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str = "hosho@localhost"
+    templates: Path | None = None
+    timeout: float = 10.0
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str]) -> SmtpSettings:
+        port_text = environ.get(SMTP_PORT, "25")
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise SettingsError(f"{SMTP_PORT} must be a port number (1–65535), got {port_text!r}")
+        tls = environ.get(SMTP_TLS, "none")
+        if tls not in ("none", "starttls", "ssl"):
+            raise SettingsError(f"{SMTP_TLS} must be none, starttls or ssl, got {tls!r}")
+        sender = environ.get(MAIL_FROM, "hosho@localhost")
+        if "@" not in sender:
+            raise SettingsError(f"{MAIL_FROM} must be an e-mail address, got {sender!r}")
+        templates = environ.get(MAIL_TEMPLATES)
+        if templates and not Path(templates).is_dir():
+            raise SettingsError(f"{MAIL_TEMPLATES} must be a folder of templates, got {templates!r}")
+        return cls(
+            host=environ.get(SMTP_HOST, "127.0.0.1"),
+            port=int(port_text),
+            tls=tls,  # type: ignore[arg-type]  # checked above
+            username=environ.get(SMTP_USER) or None,
+            password=environ.get(SMTP_PASSWORD) or None,
+            sender=sender,
+            templates=Path(templates) if templates else None,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     # SQLite file in the current directory by default; PostgreSQL with postgresql://user@host/db.
@@ -81,6 +130,9 @@ class Settings:
     api_key: str | None = None
     sessions: SessionSettings = field(default_factory=SessionSettings)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # request bodies over this are refused (413)
+    # HOSHO_TESTING=1: a service started for tests, which runs the daily work up to any day (`advance`).
+    testing: bool = False
+    smtp: SmtpSettings = SmtpSettings()
 
     @classmethod
     def load(
@@ -97,6 +149,8 @@ class Settings:
             api_key=api_key or env.get(API_KEY) or None,
             sessions=SessionSettings.load(env),
             max_body_bytes=_positive(env, MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES),
+            testing=env.get(TESTING) == "1",
+            smtp=SmtpSettings.load(env),
         )
 
 

@@ -38,7 +38,8 @@ class Api:
 def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Iterator[Api]:
     """One service per database for the module: scenarios make contracts of their own, so they can share it."""
     with fresh_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
-        hosho = create_hosho(url, rules=engine)
+        # A testing service (HOSHO_TESTING=1): scenarios advance the days.
+        hosho = create_hosho(url, rules=engine, testing=True)
         # An admin key, as `hosho check --api` needs for scenarios with a calendar block.
         key = keys.create_key(hosho, role=Role.ADMIN, name="scenarios")
         with TestClient(create_app(hosho), headers={"Authorization": f"Bearer {key}"}) as client:

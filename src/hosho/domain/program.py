@@ -170,6 +170,28 @@ class ConsumableRule:
     notice: str
 
 
+class NoticeKind(StrEnum):
+    """The notices Hosho produces because a date arrives (notices.md)."""
+
+    CERTIFICATE = "certificate"  # to the subscriber, on the day the fee is recorded (zest 第1条)
+    CONSUMABLE_REPLACEMENT = "consumable_replacement"  # to the subscriber, before the replacement's date
+    COVERAGE_ENDING = "coverage_ending"  # to the subscriber, before coverage_end
+    SLA_BREACH = "sla_breach"  # to the repair desk, after visit_by or repair_due passed with the case open
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRules:
+    """When each notice is produced, in days from the date it is about, and the clauses it rests on."""
+
+    certificate_clauses: tuple[str, ...] = ()
+    consumable_days_before: int = 90
+    consumable_clauses: tuple[str, ...] = ()
+    coverage_ending_days_before: int = 30
+    coverage_ending_clauses: tuple[str, ...] = ()
+    sla_breach_days_after: int = 1
+    sla_breach_clauses: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class ChangeRule:
     fields: frozenset[str]
@@ -231,6 +253,7 @@ class ProgramVersion:
     certificate_clauses: tuple[str, ...]  # printed on the 加入者証 as 主な約款
     equipment_kinds: Mapping[str, EquipmentKind]
     dates: DateBounds
+    notices: NoticeRules = NoticeRules()
     version: str = field(init=False)
     # Answers that depend only on this version's data, computed once (decisions run in bulk).
     memo: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)

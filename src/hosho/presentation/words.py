@@ -53,6 +53,8 @@ ACTIONS = {
     "contract.change_reported": "変更の届出",
     "contract.maker_replacement": "メーカー・販売店による代替品の提供",
     "contract.cancelled": "解約",
+    "contract.expired": "保証期間の満了",
+    "notice.call_recorded": "お客様へのご連絡の記録",
     "case.requested": "修理依頼の受付",
     **{f"case.{kind}": label for kind, label in EVENTS.items()},
 }
@@ -117,6 +119,14 @@ SIGN_IN_LOCKED_USER = (
 SIGN_IN_LOCKED_ADDRESS = (
     "この接続元からのサインインの失敗が続いたため、サインインを一時的に停止しています。{at}に解除されます。"
 )
+
+NOTICE_KINDS = {
+    "certificate": "加入者証の発行",
+    "consumable_replacement": "消耗部品の交換のご案内(日程のご相談)",
+    "coverage_ending": "保証期間満了のお知らせ",
+    "sla_breach": "対応期限の超過",
+}
+NOTICE_CHANNELS = {"email": "メール", "call": "電話", "post": "郵送(書面)", "desk": "修理窓口"}
 
 NOTICES = {
     "signed_out": "サインアウトしました。",

@@ -31,6 +31,7 @@ from hosho.domain.program import (
     DateBounds,
     EnrollmentRule,
     EquipmentKind,
+    NoticeRules,
     Plan,
     Program,
     ProgramVersion,
@@ -316,6 +317,7 @@ def _build(
     requests = rules.requests
     cancellation = rules.cancellation
     calendar = rules.calendar
+    notices = rules.notices
     return ProgramVersion(
         program_id=meta.id,
         name=meta.name,
@@ -420,4 +422,13 @@ def _build(
             for kind_id, kind in rules.equipment_kinds.items()
         },
         dates=DateBounds(meta.dates.earliest, meta.dates.latest, meta.dates.years_after_purchase),
+        notices=NoticeRules(
+            certificate_clauses=_labels(notices.certificate.clauses),
+            consumable_days_before=notices.consumable_replacement.days_before,
+            consumable_clauses=_labels(notices.consumable_replacement.clauses),
+            coverage_ending_days_before=notices.coverage_ending.days_before,
+            coverage_ending_clauses=_labels(notices.coverage_ending.clauses),
+            sla_breach_days_after=notices.sla_breach.days_after,
+            sla_breach_clauses=_labels(notices.sla_breach.clauses),
+        ),
     )

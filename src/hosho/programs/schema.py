@@ -218,6 +218,34 @@ class ConsumablesIn(Strict):
     notice: Text
 
 
+class ConsumableNoticeIn(Strict):
+    days_before: Annotated[int, Field(strict=True, ge=0, le=365)] = 90
+    clauses: Labels = []
+
+
+class CoverageEndingNoticeIn(Strict):
+    days_before: Annotated[int, Field(strict=True, ge=0, le=365)] = 30
+    clauses: Labels = []
+
+
+class SlaBreachNoticeIn(Strict):
+    days_after: Annotated[int, Field(strict=True, ge=1, le=30)] = 1
+    clauses: Labels = []
+
+
+class CertificateNoticeIn(Strict):
+    clauses: Labels = []
+
+
+class NoticesIn(Strict):
+    """When each notice of notices.md is produced; a program that leaves one out gets the spec's default."""
+
+    certificate: CertificateNoticeIn = CertificateNoticeIn()
+    consumable_replacement: ConsumableNoticeIn = ConsumableNoticeIn()
+    coverage_ending: CoverageEndingNoticeIn = CoverageEndingNoticeIn()
+    sla_breach: SlaBreachNoticeIn = SlaBreachNoticeIn()
+
+
 class ChangesIn(Strict):
     fields: list[Text]
     clauses: Labels = []
@@ -254,6 +282,7 @@ class RulesFile(Strict):
     cancellation: CancellationIn
     consumables: ConsumablesIn | None = None
     changes: ChangesIn
+    notices: NoticesIn = NoticesIn()
 
 
 class VocabularyFile(Strict):

@@ -66,6 +66,9 @@ class Http:
     def set_closures(self, program: str, command: c.SetClosures) -> Reply:
         return self._call("PUT", f"/v1/programs/{program}/closures", command)
 
+    def advance(self, contract_id: int, command: c.Advance) -> Reply:
+        return self._call("POST", f"/v1/contracts/{contract_id}/advance", command)
+
     def _call(self, method: str, path: str, command: c.Command | None = None) -> Reply:
         """The answer, or the refusal's facts; the run stops when the service cannot answer or refuses the key."""
         body = command.model_dump(mode="json") if command is not None else None

@@ -17,7 +17,7 @@ from pydantic_core import to_jsonable_python
 
 from hosho.engine import Engine
 from hosho.scenarios.runner import Outcome, Reply, check_file
-from hosho.service import calendars, cases, contracts, refunds
+from hosho.service import calendars, cases, contracts, notices, refunds
 from hosho.service import commands as c
 from hosho.service.context import Actor, Hosho, Role, ServiceError, create_hosho
 from hosho.store.db import make_engine, migrate
@@ -51,6 +51,9 @@ class Service:
     def set_closures(self, program: str, command: c.SetClosures) -> Reply:
         return self._call(lambda: calendars.set_closures(self.hosho, self.actor, program, command))
 
+    def advance(self, contract_id: int, command: c.Advance) -> Reply:
+        return self._call(lambda: notices.advance(self.hosho, self.actor, contract_id, command))
+
     @staticmethod
     def _call(call: Callable[[], Any]) -> Reply:
         try:
@@ -80,7 +83,8 @@ def scratch_service(engine: Engine) -> Iterator[Service]:
         db = make_engine(url)
         migrate(db)
         db.dispose()
-        hosho = create_hosho(url, rules=engine)
+        # A testing service: `advance` runs the daily work up to any day.
+        hosho = create_hosho(url, rules=engine, testing=True)
         try:
             yield Service(hosho)
         finally:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hosho.domain.calendar import DateRange
+from hosho.domain.program import NoticeKind
 from hosho.programs.catalog import Catalog, parse_range
 from hosho.programs.schema import Text
 from hosho.programs.yamlio import Document, LoadError, Problem, problems_from
@@ -37,6 +38,7 @@ ACTIONS: dict[str, type[c.Command]] = {
     "transfer_ownership": c.TransferOwnership,
     "report_change": c.ReportChange,
     "manufacturer_replacement": c.MakerReplacement,
+    "advance": c.Advance,
 }
 
 # What each action may expect (scenarios.md); `error` and `clauses` are allowed everywhere.
@@ -50,6 +52,7 @@ EXPECT_KEYS: dict[str, frozenset[str]] = {
     "transfer_ownership": frozenset({"status"}),
     "report_change": frozenset({"status"}),
     "manufacturer_replacement": frozenset({"coverage_start", "coverage_end", "status"}),
+    "advance": frozenset({"status", "notices"}),
 }
 DATE_KEYS = frozenset({"coverage_start", "coverage_end", "visit_by", "received_on", "repair_due", "around"})
 
@@ -226,11 +229,29 @@ def _check_expect(expect: dict[str, Any], action: str, where: tuple[str | int, .
             _check_date(value, location, problem)
         elif key == "clauses" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             problem(location, "clauses must be a list of labels")
+        elif key == "notices":
+            _check_notices(value, location, problem)
         elif key == "consumable_replacement":
             if not isinstance(value, dict) or set(value) - {"count", "around"}:
                 problem(location, "consumable_replacement takes count and around")
             elif value.get("around") is not None:
                 _check_date(value["around"], (*location, "around"), problem)
+
+
+def _check_notices(value: Any, location: tuple[str | int, ...], problem: Any) -> None:
+    """`notices` is the contract's list of notices so far, in order: each `{kind, on}` (notices.md)."""
+    if not isinstance(value, list):
+        problem(location, "notices must be a list of {kind, on}")
+        return
+    kinds = {kind.value for kind in NoticeKind}
+    for index, item in enumerate(value):
+        where = (*location, index)
+        if not isinstance(item, dict) or set(item) != {"kind", "on"}:
+            problem(where, "each notice is {kind, on}")
+        elif item["kind"] not in kinds:
+            problem((*where, "kind"), f"unknown notice kind {item['kind']!r} (kinds: {', '.join(sorted(kinds))})")
+        else:
+            _check_date(item["on"], (*where, "on"), problem)
 
 
 def _check_date(value: Any, location: tuple[str | int, ...], problem: Any) -> None:

@@ -51,6 +51,8 @@ class Transport(Protocol):
 
     def set_closures(self, program: str, command: c.SetClosures) -> Reply: ...
 
+    def advance(self, contract_id: int, command: c.Advance) -> Reply: ...
+
 
 @dataclass(slots=True)
 class StepResult:
@@ -194,6 +196,10 @@ class Steps:
             return StepResult(step.index, step.action, command, refused.body)
         if isinstance(command, c.ItemArrived | c.Estimate):
             reply, facts = self._case_event(command)
+        elif isinstance(command, c.Advance):
+            assert self.contract_id is not None, "steps follow a successful enrolment"
+            reply = self.transport.advance(self.contract_id, command)
+            facts = _advanced(reply.body) if reply.ok else reply.body
         else:
             assert self.contract_id is not None, "steps follow a successful enrolment"
             reply = self.transport.act(self.contract_id, command)
@@ -308,6 +314,14 @@ def _replaced(answer: Json) -> dict[str, Any]:
         "coverage_start": answer["coverage_start"],
         "coverage_end": answer["coverage_end"],
         "clauses": _labels(answer.get("clauses")),
+    }
+
+
+def _advanced(answer: Json) -> dict[str, Any]:
+    """After the daily work: the contract's status and its notices so far, in order, each {kind, on}."""
+    return {
+        "status": answer["status"],
+        "notices": [{"kind": item["kind"], "on": item["on"]} for item in answer.get("notices") or ()],
     }
 
 

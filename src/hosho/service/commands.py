@@ -310,3 +310,13 @@ class BankAnswer(Command):
     reason: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
         default=None, description="Why the bank could not pay (required when returned)"
     )
+
+
+# --- the daily work -----------------------------------------------------------------------------------------------
+
+
+class Advance(Command):
+    """Run the daily work (notices.md) for every day up to and including `to`, on one contract's data: a testing
+    service only (HOSHO_TESTING=1), for scenarios."""
+
+    to: Annotated[Date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2199, 12, 31))]

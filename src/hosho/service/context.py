@@ -94,6 +94,7 @@ class Hosho:
     writers: WriterGate  # on SQLite, one writer at a time queues here
     reads: HotReads  # the hot paths' reads on the driver's cursor (store.reads)
     clock: Callable[[], datetime] = field(default=now_jst)
+    testing: bool = False  # started for tests (HOSHO_TESTING=1): the daily work may be run up to any day
 
     def dispose(self) -> None:
         """Close every pooled connection (of the hot reads' pool too)."""
@@ -118,7 +119,12 @@ class Hosho:
 
 
 def create_hosho(
-    url: str, *, rules: Engine | None = None, clock: Callable[[], datetime] | None = None, **engine_options: object
+    url: str,
+    *,
+    rules: Engine | None = None,
+    clock: Callable[[], datetime] | None = None,
+    testing: bool = False,
+    **engine_options: object,
 ) -> Hosho:
     db = make_engine(url, **engine_options)
     # The hot reads retry on a dead connection themselves: on PostgreSQL their own pool skips the pre-ping.
@@ -131,4 +137,5 @@ def create_hosho(
         writers=WriterGate(db),
         reads=HotReads(unpinged),
         clock=clock or now_jst,
+        testing=testing,
     )

@@ -18,6 +18,7 @@ from hosho.domain.contract import Application, DomainError, Equipment
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.enrollment import Enrollment
 from hosho.domain.lifecycle import manufacturer_replacement, not_paid, pay, report_change, transfer_ownership
+from hosho.service import notices
 from hosho.service.audit import record
 from hosho.service.commands import Enrol, MakerReplacement, Pay, ReportChange, TransferOwnership
 from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, not_found, retailer_scope
@@ -268,6 +269,7 @@ def pay_fee(hosho: Hosho, actor: Actor, contract_id: int, command: Pay) -> Contr
     def act(session: Session, row: m.Contract, contract: DomainContract) -> object:
         outcome = pay(contract, on=on)
         row.certificate_number = certificate_number(row.program_id, on.year, row.id)
+        notices.on_payment(session, hosho, row, on)
         return outcome
 
     return change(hosho, actor, contract_id, "contract.paid", act)[0]

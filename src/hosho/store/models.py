@@ -136,7 +136,12 @@ class RepairCase(Base):
     """A repair request and its case; `events` is its status history."""
 
     __tablename__ = "repair_cases"
-    __table_args__ = (UniqueConstraint("contract_id", "number", name="uq_repair_cases_contract_number"),)
+    __table_args__ = (
+        UniqueConstraint("contract_id", "number", name="uq_repair_cases_contract_number"),
+        # The daily sweep's SLA breaches (service.notices): open cases by target date.
+        Index("ix_repair_cases_state_visit_by", "state", "visit_by"),
+        Index("ix_repair_cases_state_repair_due", "state", "repair_due"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
@@ -356,3 +361,42 @@ class PayoutBatch(Base):
     total: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+
+
+class Notice(Base):
+    """A notice produced by the daily work (notices.md): at most one per contract (or case) and kind.
+
+    `subject_id` is the contract's id, or the case's for a case's notice (sla_breach): the unique key on
+    (kind, subject_id) is what makes every notice exactly once, whatever runs twice or at once.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject_id", name="uq_notices_kind_subject"),
+        Index("ix_notices_state_id", "state", "id"),
+    )
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    subject_id: Mapped[int] = mapped_column(Id)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("repair_cases.id", ondelete="CASCADE"))
+    on_date: Mapped[date] = mapped_column(Date)  # the day whose daily work produced it
+    about: Mapped[date | None] = mapped_column(Date)  # the date it is about: around, coverage_end, visit_by, …
+    channel: Mapped[str] = mapped_column(String(10))  # email, call (電話), post (書面), desk (the repair desk)
+    state: Mapped[str] = mapped_column(String(10))  # pending, sent, failed, done
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # An e-mail's next try (after a failure), or the end of a sending worker's lease.
+    next_try_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(400))  # a call's outcome, as the operator recorded it
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DailyRun(Base):
+    """The last day whose daily work is done, per job: a day missed while the service was down is caught up."""
+
+    __tablename__ = "daily_runs"
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_day: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
