@@ -20,8 +20,8 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
-from hosho.presentation.formats import day as date_ja
 from hosho.domain.program import NoticeKind, ProgramVersion
+from hosho.presentation.formats import day as date_ja
 from hosho.programs.catalog import Catalog
 from hosho.service.delivery import Outgoing
 from hosho.service.views import certificate_display

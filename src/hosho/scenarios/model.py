@@ -48,7 +48,7 @@ EXPECT_KEYS: dict[str, frozenset[str]] = {
     "repair_request": frozenset({"decision", "visit_by", "received_on", "status"}),
     "item_arrived": frozenset({"repair_due", "status"}),
     "repair_estimate": frozenset({"outcome", "replacement_limit", "status"}),
-    "cancel": frozenset({"refund", "status"}),
+    "cancel": frozenset({"refund", "status", "holder"}),
     "transfer_ownership": frozenset({"status"}),
     "report_change": frozenset({"status"}),
     "manufacturer_replacement": frozenset({"coverage_start", "coverage_end", "status"}),

@@ -301,7 +301,13 @@ def _decided(answer: Json) -> dict[str, Any]:
 
 
 def _cancelled(answer: Json) -> dict[str, Any]:
-    return {"refund": answer["refund"], "status": answer["status"], "clauses": _labels(answer.get("clauses"))}
+    payout = answer.get("payout") or {}
+    return {
+        "refund": answer["refund"],
+        "status": answer["status"],
+        "clauses": _labels(answer.get("clauses")),
+        "holder": payout.get("holder"),
+    }
 
 
 def _status(answer: Json) -> dict[str, Any]:

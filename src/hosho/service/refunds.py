@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 from hosho.domain import refunds as domain
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.contract import DomainError
+from hosho.service import banks, payouts
 from hosho.service.commands import Cancel
 from hosho.service.context import Actor, Hosho, Role, not_found, retailer_scope
 from hosho.service.contracts import _domain_error, change
-from hosho.service.results import Cancellation, ClauseText, RefundBreakdown, RefundPreview
+from hosho.service.results import Cancellation, ClauseText, Payout, RefundBreakdown, RefundPreview
 from hosho.store import models as m
 from hosho.store import repository
 
@@ -59,8 +60,14 @@ def preview(hosho: Hosho, actor: Actor, contract_id: int, command: Cancel) -> Re
 
 
 def cancel_contract(hosho: Hosho, actor: Actor, contract_id: int, command: Cancel) -> Cancellation:
-    """Cancel and record the refund (zest 第9条); a second cancellation is refused (contract_not_active)."""
+    """Cancel and record the refund (zest 第9条); a second cancellation is refused (contract_not_active).
+
+    The refund is opened for payment in the same transaction, ready when a usable bank account came with the
+    cancellation (one that cannot be used refuses the whole cancellation: nothing is changed)."""
     previews: list[RefundPreview] = []
+    payout: list[Payout] = []
+    if command.bank_account is not None:
+        banks.ensure_snapshot(hosho)  # before the transaction: SQLite holds one writer at a time
 
     def act(session: Session, row: m.Contract, contract: DomainContract) -> domain.Cancellation:
         result = _cancel(contract, command)
@@ -76,7 +83,19 @@ def cancel_contract(hosho: Hosho, actor: Actor, contract_id: int, command: Cance
             )
         )
         previews.append(_view(result, contract, command.date))
+        refund = payouts.open_refund(
+            session,
+            hosho,
+            actor,
+            contract_id=row.id,
+            amount=result.refund,
+            on=command.date,
+            account=command.bank_account,
+        )
+        if refund is not None:
+            account = session.get(m.BankAccount, refund.account_id) if refund.account_id is not None else None
+            payout.append(Payout(refund_id=refund.id, status=refund.status, holder=account.holder if account else None))
         return result
 
     contract, _ = change(hosho, actor, contract_id, "contract.cancelled", act, roles=CANCELLERS)
-    return Cancellation(**dict(previews[0]), status=contract.status)
+    return Cancellation(**dict(previews[0]), status=contract.status, payout=payout[0] if payout else None)

@@ -240,5 +240,14 @@ class RefundPreview(Result):
     breakdown: RefundBreakdown | None
 
 
+class Payout(Result):
+    """The refund a cancellation opened, as it will be paid (payouts.md); none for 0 yen."""
+
+    refund_id: int
+    status: str = Field(description="awaiting_account, or ready when an account came with the cancellation")
+    holder: str | None = Field(description="The 口座名義 as stored: half-width kana, as the Zengin file carries it")
+
+
 class Cancellation(RefundPreview):
     status: str
+    payout: Payout | None = None
