@@ -17,8 +17,8 @@ import pytest
 
 from hosho.engine import Engine
 from hosho.scenarios.inprocess import runner, scratch_service
-from tests.conftest import SPEC_EXAMPLES
-from tests.integration.databases import fresh_database
+from tests.conftest import SCENARIOS, SPEC_EXAMPLES
+from tests.integration.databases import DATABASES, fresh_database
 
 Completed = subprocess.CompletedProcess[str]
 KEY = re.compile(r"demo admin key \(revoked at the next start\): (hsk_\S+)")
@@ -52,13 +52,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(tmp_path: Path, *args: str) -> Iterator[tuple[str, str | None]]:
+def serving(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, str | None]]:
     """Run `hosho serve` until /v1/health answers; yield (base URL, the demo key if printed); always stop it."""
     port = free_port()
     log = tmp_path / "serve.log"
     command = [sys.executable, "-m", "hosho.cli", "serve", "--port", str(port), *args]
     with log.open("w") as out:
-        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=_env(), cwd=tmp_path)
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env or _env(), cwd=tmp_path)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -101,6 +101,22 @@ def test_check_api_runs_the_spec_examples_through_a_served_hosho(tmp_path: Path)
         run = runner(service)
         enrolled = [run(path).results[0].facts.get("error") is None for path in SPEC_EXAMPLES.glob("*.yaml")]
     assert stored == sum(enrolled) < len(enrolled)
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_every_scenario_and_example_passes_through_a_served_hosho_as_in_process(kind: str, tmp_path: Path) -> None:
+    """Issue 7's proof: the same files, the same lines, in-process and through `hosho serve` on both databases
+    (calendar blocks through the company calendar, `advance` on a service started for testing)."""
+    paths = [SCENARIOS, *([SPEC_EXAMPLES] if SPEC_EXAMPLES.is_dir() else [])]
+    with fresh_database(kind, tmp_path) as database:
+        created = hosho("keys", "create", "--role", "admin", "--name", "scenarios", "--database-url", database)
+        key = created.stdout.strip()
+        served_env = _env(HOSHO_TESTING="1")
+        with serving(tmp_path, "--no-demo", "--database-url", database, env=served_env) as (base, _):
+            through_api = hosho("check", "--api", base, *paths, env=_env(HOSHO_API_KEY=key))
+    in_process = hosho("check", *paths)
+    assert through_api.stdout == in_process.stdout, through_api.stderr
+    assert (through_api.returncode, through_api.stdout.splitlines()[-1].endswith(" passed, 0 failed")) == (0, True)
 
 
 def test_serve_loads_the_demo_prints_url_docs_and_key_and_several_workers_answer(tmp_path: Path) -> None:

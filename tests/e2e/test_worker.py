@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from aiosmtpd.controller import Controller
 
 from hosho.asgi import app_from_env
 from hosho.service import contracts
+from hosho.service.commands import Pay
 from hosho.service.context import SYSTEM, create_hosho
 from hosho.store.db import make_engine, migrate
 from tests.integration.builders import zest_enrolment
@@ -40,9 +40,11 @@ def _database(tmp_path: Path) -> str:
     engine.dispose()
     hosho = create_hosho(url)
     application = zest_enrolment()
-    application = replace(application, subscriber=replace(application.subscriber, email="yamada@example.jp"))
+    application = application.model_copy(
+        update={"subscriber": application.subscriber.model_copy(update={"email": "yamada@example.jp"})}
+    )
     enrolled, _ = contracts.enroll(hosho, SYSTEM, application)
-    contracts.pay_fee(hosho, SYSTEM, enrolled["id"], on=date(2024, 4, 1))
+    contracts.pay_fee(hosho, SYSTEM, enrolled.id, Pay(date=date(2024, 4, 1)))
     hosho.dispose()
     return url
 

@@ -37,7 +37,7 @@ def test_an_agent_sees_the_letters_to_post_and_records_what_was_done(
     assert "記録しました。" in after.text
     assert _forms(after.text) == [second]
     trail = contracts.audit_trail(app_hosho, SYSTEM, world["R1"])
-    assert trail[-1]["action"] == "notice.call_recorded"
+    assert trail[-1].action == "notice.call_recorded"
 
 
 def test_a_technician_has_no_call_list(client: TestClient, world: dict[str, int]) -> None:

@@ -37,11 +37,13 @@ def hosho(database_url: str, engine: Engine) -> Iterator[Hosho]:
 def _zest(hosho: Hosho, *, email: str | None = "yamada@example.jp", paid: bool = True) -> int:
     """kaden-5y bought 2024-04-01: coverage_end 2029-03-31."""
     application = zest_enrolment()
-    application = replace(application, subscriber=replace(application.subscriber, email=email))
+    application = application.model_copy(
+        update={"subscriber": application.subscriber.model_copy(update={"email": email})}
+    )
     enrolled, _ = contracts.enroll(hosho, SYSTEM, application)
     if paid:
-        contracts.pay_fee(hosho, SYSTEM, enrolled["id"], on=date(2024, 4, 1))
-    return int(enrolled["id"])
+        contracts.pay_fee(hosho, SYSTEM, enrolled.id, commands.Pay(date=date(2024, 4, 1)))
+    return enrolled.id
 
 
 def _ipro(service: Service, *, purchase: str = "2024-02-29", plan: str = "onsite-5y") -> int:
@@ -71,7 +73,7 @@ def _kinds(hosho: Hosho, contract_id: int) -> list[tuple[str, date, str]]:
 
 
 def _status(hosho: Hosho, contract_id: int) -> str:
-    return str(contracts.get(hosho, SYSTEM, contract_id)["status"])
+    return contracts.get(hosho, SYSTEM, contract_id).status
 
 
 def test_the_certificate_notice_is_produced_with_the_payment_by_email_or_by_post(hosho: Hosho) -> None:
@@ -98,8 +100,8 @@ def test_coverage_ending_comes_30_days_before_the_end_once_and_expiry_the_day_af
     assert expired.expired == 1
     assert _status(hosho, contract) == "expired"
     trail = contracts.audit_trail(hosho, SYSTEM, contract)
-    assert trail[-1]["action"] == "contract.expired"
-    assert trail[-1]["before"] == {"status": "active", "coverage_end": "2029-03-31"}
+    assert trail[-1].action == "contract.expired"
+    assert trail[-1].before == {"status": "active", "coverage_end": "2029-03-31"}
 
 
 def test_days_missed_while_the_service_was_down_are_caught_up_each_notice_once(hosho: Hosho) -> None:
@@ -127,7 +129,9 @@ def test_a_subscriber_without_an_address_is_called_instead(hosho: Hosho) -> None
 
 def test_a_cancelled_contract_gets_no_more_notices_and_does_not_expire(hosho: Hosho) -> None:
     contract = _zest(hosho)
-    refunds.cancel_contract(hosho, SYSTEM, contract, on=date(2026, 1, 5), reason="customer", transfer_fee=0)
+    refunds.cancel_contract(
+        hosho, SYSTEM, contract, commands.Cancel(date=date(2026, 1, 5), reason="customer", transfer_fee=0)
+    )
     notices.run_daily(hosho, today=date(2029, 2, 1))
     notices.run_daily(hosho, today=date(2029, 5, 1))
     assert _kinds(hosho, contract) == [("certificate", date(2024, 4, 1), "email")]

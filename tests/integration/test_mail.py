@@ -21,6 +21,7 @@ from hosho import jobs
 from hosho.domain.calendar import JST
 from hosho.engine import Engine
 from hosho.service import contracts, delivery, notices
+from hosho.service.commands import Pay
 from hosho.service.context import SYSTEM, Actor, Hosho, Role, ServiceError, create_hosho
 from hosho.settings import SmtpSettings
 from hosho.store import models as m
@@ -92,10 +93,12 @@ def hosho(database_url: str, engine: Engine, clock: Clock) -> Iterator[Hosho]:
 
 def _contract(hosho: Hosho, *, email: str | None = "yamada@example.jp", paid_on: date = date(2024, 4, 1)) -> int:
     application = zest_enrolment()
-    application = replace(application, subscriber=replace(application.subscriber, email=email))
+    application = application.model_copy(
+        update={"subscriber": application.subscriber.model_copy(update={"email": email})}
+    )
     enrolled, _ = contracts.enroll(hosho, SYSTEM, application)
-    contracts.pay_fee(hosho, SYSTEM, enrolled["id"], on=paid_on)
-    return int(enrolled["id"])
+    contracts.pay_fee(hosho, SYSTEM, enrolled.id, Pay(date=paid_on))
+    return enrolled.id
 
 
 def _states(hosho: Hosho, contract_id: int) -> list[tuple[str, str, int]]:
@@ -144,7 +147,7 @@ def test_the_coverage_ending_notice_names_the_end_date_and_that_repairs_after_it
     body = mail.get_body(preferencelist=("plain",))
     assert body is not None
     text = body.get_content()
-    assert "2029年3月31日をもって満了" in text
+    assert "2029年3月31日(土)をもって満了" in text
     assert "第6条(16)" in text and "別途費用" in text
     assert list(mail.iter_attachments()) == []
 
@@ -231,7 +234,7 @@ def test_without_an_address_the_notice_is_a_call_whose_outcome_the_agent_records
         delivery.record_call(hosho, AGENT, tasks[0].notice_id, outcome="  ")
     assert empty.value.field == "outcome"
     trail = contracts.audit_trail(hosho, SYSTEM, contract)
-    assert trail[-1]["action"] == "notice.call_recorded" and trail[-1]["actor"] == "受付 担当"
+    assert trail[-1].action == "notice.call_recorded" and trail[-1].actor == "受付 担当"
 
 
 def test_two_workers_at_once_send_every_e_mail_once(hosho: Hosho, smtp: Smtp) -> None:
