@@ -84,7 +84,7 @@ expect_enrollment: {coverage_start: 2025-04-02}
 steps:
   - pay: {date: 2024-04-01}
     expect: {certificate: false, status: pending}
-  - repair_request: {at: "2026-11-20T16:00", cause: relocation_or_drop}
+  - repair_request: {at: "2025-03-20T16:00", cause: relocation_or_drop}
     expect: {decision: covered, clauses: [第6条(11)]}
   - cancel: {date: 2025-04-01, transfer_fee: 330}
     expect: {refund: 2670.0}

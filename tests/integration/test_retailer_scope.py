@@ -19,6 +19,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "/preview": {"at": "2026-06-10T10:00:00+09:00", "cause": "normal_use"},
     "/events": {"kind": "shipped", "date": "2026-06-18"},
     "/cancellation": {"date": "2026-07-01"},
+    "/advance": {"to": "2026-07-01"},
 }
 
 
@@ -50,7 +51,7 @@ def test_every_route_taking_an_id_answers_a_retailer_alike_for_another_channel_s
         for method in operations
         if "{contract_id}" in path or "{case_id}" in path
     ]
-    assert len(routes) == 12
+    assert len(routes) == 14  # with the notices and (on a testing service) advance
     for method, template in routes:
         theirs = _call(api, method, template, {"contract_id": cid, "case_id": case_id}, "r2")
         missing = _call(api, method, template, {"contract_id": MISSING, "case_id": MISSING}, "r2")

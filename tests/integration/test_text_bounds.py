@@ -226,7 +226,7 @@ ACTIONS: dict[type[commands.Command], Action] = {
     ),
 }
 # Commands with no text of their own (dates, amounts, choices), checked by test_every_command_is_exercised.
-WITHOUT_TEXT = {commands.Pay, commands.TransferOwnership, commands.CreateBatch}
+WITHOUT_TEXT = {commands.Pay, commands.TransferOwnership, commands.CreateBatch, commands.Advance}
 # Commands whose texts are never stored as typed: a bank account is checked and converted to the Zengin form (its
 # holder to at most 30 bytes of half-width kana, test_payouts.py), a bank's reason and a closure's name go into JSON
 # columns; their bounds are still the command's (checked one past the maximum below).
