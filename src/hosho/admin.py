@@ -157,7 +157,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, demo: bool,
             print(f"  the previous start's demo key is revoked ({DEMO_KEY_NAME})")
         if key is not None:
             print(f"  demo admin key (revoked at the next start): {key}")
-            print(f"  try: HOSHO_API_KEY={key} hosho check --api {base} scenarios", flush=True)
+            print(f"  try: HOSHO_API_KEY={key} hosho check --api {base} ../shared/spec/examples", flush=True)
+            print("  (scenarios that `advance` the daily work need a service started with HOSHO_TESTING=1)", flush=True)
         else:
             print("  API keys: hosho keys create --role admin --name NAME (printed once); hosho keys list", flush=True)
         embedded = hosho.db.dialect.name == "sqlite"
