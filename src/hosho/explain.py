@@ -52,7 +52,6 @@ def _step(result: StepResult, terms: ProgramVersion | None, catalog: Catalog) ->
         out.append(f"  → {error_message(str(refusal.get('error')))}")
         out += _clauses(refusal.get("clauses") or (), terms)
         return out
-    mode = None
     if result.action == "enrollment":
         out += _enrolment(answer, terms)
         out += _clauses(answer.get("clauses") or (), terms, answer["plan"]["service_mode"])
@@ -77,7 +76,7 @@ def _step(result: StepResult, terms: ProgramVersion | None, catalog: Catalog) ->
         out += _clauses(answer.get("clauses") or (), terms)
     else:
         out.append(f"  状態: {STATUSES[answer['status']]}")
-        out += _clauses(answer.get("clauses") or (), terms, mode)
+        out += _clauses(answer.get("clauses") or (), terms)
     return out
 
 

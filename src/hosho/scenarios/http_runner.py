@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from hosho.programs.catalog import Catalog
-from hosho.scenarios.runner import Abort, Outcome, Reply, check_file
+from hosho.scenarios.runner import Abort, Outcome, Reply, check_file, labels
 from hosho.service import commands as c
 
 
@@ -89,7 +89,7 @@ class Http:
         code = problem.get("code") or f"http_{response.status_code}"
         return Reply.refused(
             code,
-            [item["label"] if isinstance(item, dict) else str(item) for item in problem.get("clauses") or ()],
+            labels(problem.get("clauses")),
             problem.get("field"),
         )
 

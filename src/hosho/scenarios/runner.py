@@ -184,7 +184,7 @@ class Steps:
             "coverage_start": answer["coverage_start"],
             "coverage_end": answer["coverage_end"],
             "consumable_replacement": {"count": consumables.get("count"), "around": consumables.get("around")},
-            "clauses": _labels(answer.get("clauses")),
+            "clauses": labels(answer.get("clauses")),
             "error": None,
         }
         return StepResult(0, "enrollment", self.scenario.enrol, facts, answer)
@@ -232,14 +232,14 @@ class Steps:
             return reply, {
                 "repair_due": deadline.get("due"),
                 "status": status,
-                "clauses": _labels(deadline.get("clauses")),
+                "clauses": labels(deadline.get("clauses")),
             }
         estimate = answer.get("estimate_answer") or {}
         return reply, {
             "outcome": estimate.get("outcome"),
             "replacement_limit": estimate.get("replacement_limit"),
             "status": status,
-            "clauses": _labels(estimate.get("clauses")),
+            "clauses": labels(estimate.get("clauses")),
         }
 
     def _calendar(self) -> _Closures:
@@ -286,14 +286,14 @@ def _paid(answer: Json) -> dict[str, Any]:
         "coverage_start": answer["coverage_start"],
         "coverage_end": answer["coverage_end"],
         "certificate": answer.get("certificate_number") is not None,
-        "clauses": _labels(answer.get("clauses")),
+        "clauses": labels(answer.get("clauses")),
     }
 
 
 def _decided(answer: Json) -> dict[str, Any]:
     return {
         "decision": answer["decision"],
-        "clauses": _labels(answer.get("clauses")),
+        "clauses": labels(answer.get("clauses")),
         "visit_by": answer.get("visit_by"),
         "received_on": answer.get("received_on"),
         "status": answer.get("contract_status"),
@@ -305,13 +305,13 @@ def _cancelled(answer: Json) -> dict[str, Any]:
     return {
         "refund": answer["refund"],
         "status": answer["status"],
-        "clauses": _labels(answer.get("clauses")),
+        "clauses": labels(answer.get("clauses")),
         "holder": payout.get("holder"),
     }
 
 
 def _status(answer: Json) -> dict[str, Any]:
-    return {"status": answer["status"], "clauses": _labels(answer.get("clauses"))}
+    return {"status": answer["status"], "clauses": labels(answer.get("clauses"))}
 
 
 def _replaced(answer: Json) -> dict[str, Any]:
@@ -319,7 +319,7 @@ def _replaced(answer: Json) -> dict[str, Any]:
         "status": answer["status"],
         "coverage_start": answer["coverage_start"],
         "coverage_end": answer["coverage_end"],
-        "clauses": _labels(answer.get("clauses")),
+        "clauses": labels(answer.get("clauses")),
     }
 
 
@@ -353,7 +353,7 @@ def _current_case(cases: list[Json]) -> Json | None:
     return cases[-1] if cases else None
 
 
-def _labels(clauses: Any) -> list[str]:
+def labels(clauses: Any) -> list[str]:
     """Clauses come as labels or as {label, text}; the scenarios compare labels."""
     return [item["label"] if isinstance(item, dict) else str(item) for item in clauses or ()]
 
