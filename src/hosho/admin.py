@@ -212,6 +212,13 @@ def worker(settings: Settings, *, every: float, once: bool, rules: Engine) -> in
     from hosho import jobs
 
     with database(settings, rules) as hosho:
+        if hosho.db.dialect.name == "postgresql":
+            # procrastinate's worker: the tick every minute (the daily work, then the e-mails), the certificate's
+            # e-mail as soon as its payment commits, retries at their time, and other features' background jobs.
+            if not once:
+                print(f"hosho worker: procrastinate's worker on {shown(settings.database_url)} (the tick every minute)")
+            jobs.work(hosho, settings.smtp, once=once)
+            return 0
         if once:
             done = jobs.tick(hosho, settings.smtp)
             print(f"e-mails: {done.sent} sent, {done.failed} to retry or failed")

@@ -7,6 +7,7 @@ embedded default needs no second process.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from dataclasses import dataclass
@@ -14,12 +15,13 @@ from email.message import Message
 from functools import partial
 
 from jinja2 import Environment
+from procrastinate import App, PsycopgConnector
 
 from hosho.certificates.data import certificate_data
 from hosho.certificates.pdf import render_certificate
 from hosho.domain.program import NoticeKind
 from hosho.mail.messages import Mailer, compose, templates
-from hosho.service import contracts, delivery, notices
+from hosho.service import contracts, delivery, notices, queue
 from hosho.service.context import SYSTEM, Hosho
 from hosho.service.delivery import Outgoing
 from hosho.settings import SmtpSettings
@@ -101,3 +103,66 @@ def in_background(
     )
     thread.start()
     return thread, stop
+
+
+# PostgreSQL: the same work as procrastinate jobs (README: "Jobs"). The periodic tick runs every minute: the daily
+# work is a no-op once the day is done (one locked row), so a worker that starts late catches up within a minute,
+# and e-mails left by a dead worker are claimed again once their lease has run out.
+TICK_CRON = "* * * * *"
+
+
+def worker_app(hosho: Hosho, settings: SmtpSettings) -> App:
+    """A procrastinate app on `hosho`'s database whose tasks are the notices' and every `queue.background` job."""
+    app = App(connector=PsycopgConnector(conninfo=conninfo(hosho)))
+    env = templates(settings)
+
+    @app.periodic(cron=TICK_CRON, periodic_id="tick")
+    @app.task(name=queue.TICK, retry=queue.RETRY, pass_context=False)
+    def tick_job(timestamp: int | None = None) -> None:
+        ran = notices.run_daily(hosho)
+        if ran.first is not None:
+            log.info("daily work %s…%s: %s, %d expired", ran.first, ran.last, ran.produced, ran.expired)
+        _deliver_job(hosho, settings, env)
+
+    @app.task(name=queue.DELIVER, retry=queue.RETRY)
+    def deliver_job() -> None:
+        _deliver_job(hosho, settings, env)
+
+    for name, function in queue.registered().items():
+        app.task(name=name, retry=queue.RETRY)(partial(function, hosho))
+    del tick_job, deliver_job
+    return app
+
+
+def _deliver_job(hosho: Hosho, settings: SmtpSettings, env: Environment) -> None:
+    """The e-mails due; a refused one is woken again by a job scheduled at its retry time (the backoff)."""
+    done = deliver(hosho, settings, env=env)
+    if done.sent or done.failed:
+        log.info("e-mails: %d sent, %d to retry or failed", done.sent, done.failed)
+    retry = delivery.next_retry(hosho)
+    if retry is not None:
+        with hosho.transaction() as session:
+            queue.enqueue(session, hosho, queue.DELIVER, at=retry)
+
+
+def conninfo(hosho: Hosho) -> str:
+    """libpq's form of the SQLAlchemy URL (postgresql+psycopg://… → postgresql://…)."""
+    return hosho.db.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def work(hosho: Hosho, settings: SmtpSettings, *, once: bool = False, concurrency: int = 1) -> None:
+    """procrastinate's worker until SIGINT or SIGTERM; `once`: the tick now, then every job due, then return."""
+    app = worker_app(hosho, settings)
+
+    async def main() -> None:
+        async with app.open_async():
+            if once:
+                await app.configure_task(queue.TICK).defer_async()
+            await app.run_worker_async(
+                concurrency=concurrency,
+                wait=not once,
+                install_signal_handlers=not once,
+                delete_jobs="successful",
+            )
+
+    asyncio.run(main())

@@ -10,10 +10,10 @@ A refusal or a timeout is retried with backoff; after the last try the notice is
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from hosho.domain.program import NoticeKind
@@ -117,6 +117,17 @@ def claim(hosho: Hosho, *, limit: int = 100) -> list[Outgoing]:
         )
         for row in rows
     ]
+
+
+def next_retry(hosho: Hosho) -> datetime | None:
+    """When the next e-mail waiting for its retry is due (the worker schedules a job for then)."""
+    n = m.Notice
+    with hosho.reading() as session:
+        return session.execute(
+            select(func.min(n.next_try_at)).where(
+                n.channel == "email", n.state == "pending", n.next_try_at > hosho.clock()
+            )
+        ).scalar()
 
 
 def record(hosho: Hosho, *, sent: list[int], failed: dict[int, str]) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hosho.domain.program import NoticeKind
+from hosho.service import queue
 from hosho.service.commands import Advance
 from hosho.service.context import Actor, Hosho, Role, forbidden, not_found, retailer_scope
 from hosho.service.sweep import PENDING, sweep
@@ -68,6 +69,9 @@ def on_payment(session: Session, hosho: Hosho, row: m.Contract, on: date) -> Non
             created_at=hosho.clock(),
         )
     )
+    if row.subscriber.email:
+        # The e-mail goes out as soon as the payment commits, not at the next tick; not at all if it rolls back.
+        queue.enqueue(session, hosho, queue.DELIVER)
 
 
 def run_daily(hosho: Hosho, *, today: date | None = None) -> DailyWork:
