@@ -8,6 +8,7 @@ embedded default needs no second process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from functools import partial
 
 from jinja2 import Environment
 from procrastinate import App, PsycopgConnector
+from procrastinate.exceptions import AlreadyEnqueued
 
 from hosho.certificates.data import certificate_data
 from hosho.certificates.pdf import render_certificate
@@ -109,6 +111,8 @@ def in_background(
 # work is a no-op once the day is done (one locked row), so a worker that starts late catches up within a minute,
 # and e-mails left by a dead worker are claimed again once their lease has run out.
 TICK_CRON = "* * * * *"
+STALLED = "queue.stalled"
+STALLED_CRON = "*/5 * * * *"
 
 
 def worker_app(hosho: Hosho, settings: SmtpSettings) -> App:
@@ -128,9 +132,18 @@ def worker_app(hosho: Hosho, settings: SmtpSettings) -> App:
     def deliver_job() -> None:
         _deliver_job(hosho, settings, env)
 
+    @app.periodic(cron=STALLED_CRON, periodic_id="stalled")
+    @app.task(name=STALLED, queueing_lock=STALLED, pass_context=False)
+    async def stalled_job(timestamp: int | None = None) -> None:
+        # A job whose worker died (kill -9, a lost machine) stays `doing`: once the worker's heartbeat is older
+        # than 30 s it is run again. Every job is safe to run twice (the notices' leases, a feature's own rule).
+        for job in await app.job_manager.get_stalled_jobs():
+            log.warning("job %s of a dead worker: run again", job.task_name)
+            await app.job_manager.retry_job(job)
+
     for name, function in queue.registered().items():
         app.task(name=name, retry=queue.RETRY)(partial(function, hosho))
-    del tick_job, deliver_job
+    del tick_job, deliver_job, stalled_job
     return app
 
 
@@ -158,6 +171,8 @@ def work(hosho: Hosho, settings: SmtpSettings, *, once: bool = False, concurrenc
         async with app.open_async():
             if once:
                 await app.configure_task(queue.TICK).defer_async()
+                with contextlib.suppress(AlreadyEnqueued):
+                    await app.configure_task(STALLED).defer_async()
             await app.run_worker_async(
                 concurrency=concurrency,
                 wait=not once,

@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, text
 
+from hosho import jobs
+from hosho.domain.calendar import JST
 from hosho.engine import Engine
-from hosho.service import contracts, queue
+from hosho.service import contracts, notices, queue
 from hosho.service.commands import Pay
 from hosho.service.context import SYSTEM, Hosho, ServiceError, create_hosho
+from hosho.settings import SmtpSettings
 from hosho.store import models as m
 from tests.integration.builders import zest_enrolment
 from tests.integration.databases import fresh_database
@@ -122,6 +125,11 @@ def _jobs(hosho: Hosho, task: str) -> list[tuple[str, Any]]:
     return [(row.status, row.scheduled_at) for row in rows]
 
 
+def _doing(hosho: Hosho) -> int:
+    with hosho.reading() as session:
+        return int(session.execute(text("select count(*) from procrastinate_jobs where status = 'doing'")).scalar_one())
+
+
 def test_a_payment_enqueues_its_certificate_e_mail_in_its_own_transaction(hosho: Hosho) -> None:
     [contract] = _paid(hosho, 1)
     assert _jobs(hosho, queue.DELIVER) == [("todo", None)]
@@ -178,9 +186,12 @@ def test_a_worker_killed_in_a_batch_is_restarted_and_repeats_only_what_it_sent_u
         }
     sent_before = set(_message_ids(mailhost))
     assert unrecorded and sent_before & unrecorded, "the kill did not land in the middle of a batch"
-    # The claimed batch is the dead worker's until its lease (10 minutes) runs out: here it has.
+    assert _doing(hosho) == 1  # the dead worker's job (a deliver, or the tick that delivers)
+    # The claimed batch is the dead worker's until its lease (10 minutes) runs out, and its job until its heartbeat
+    # is 30 s old: here both have.
     with hosho.transaction() as session:
         session.execute(text("update notices set next_try_at = now() - interval '1 second' where state = 'sending'"))
+        session.execute(text("update procrastinate_workers set last_heartbeat = now() - interval '1 minute'"))
     mailhost.inbox.delay = 0.0
     _finished(_worker(pg_url, mailhost, "--once"))
     ids = _message_ids(mailhost)
@@ -192,6 +203,7 @@ def test_a_worker_killed_in_a_batch_is_restarted_and_repeats_only_what_it_sent_u
     with hosho.reading() as session:
         states = Counter(session.execute(select(m.Notice.state)).scalars())
     assert states == Counter({"sent": 150})
+    assert _doing(hosho) == 0  # the dead worker's job was run again, and is done
 
 
 def test_a_refused_e_mail_is_woken_again_by_a_job_at_its_retry_time(
@@ -213,3 +225,44 @@ def test_a_refused_e_mail_is_woken_again_by_a_job_at_its_retry_time(
     _finished(_worker(pg_url, mailhost, "--once"))
     assert set(_message_ids(mailhost)) == _expected_ids(hosho)
     assert _jobs(hosho, queue.DELIVER) == []
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_the_worker_s_tick_catches_up_the_days_it_was_down_each_notice_once(
+    pg_url: str, engine: Engine, mailhost: Mailhost
+) -> None:
+    clock = Clock(datetime(2029, 2, 20, 9, 0, tzinfo=JST))
+    hosho = create_hosho(pg_url, rules=engine, clock=clock)
+    smtp = SmtpSettings(host="127.0.0.1", port=int(mailhost.env["HOSHO_SMTP_PORT"]), sender=f"hosho@{DOMAIN}")
+    try:
+        [contract] = _paid(hosho, 1)
+        jobs.work(hosho, smtp, once=True)
+        # Down from 21 February to 5 April: the first tick after the start does the missed days.
+        clock.now = datetime(2029, 4, 5, 9, 0, tzinfo=JST)
+        jobs.work(hosho, smtp, once=True)
+        jobs.work(hosho, smtp, once=True)
+        made = [(n.kind, n.on, n.state) for n in notices.of_contract(hosho, SYSTEM, contract)]
+        status = contracts.get(hosho, SYSTEM, contract).status
+    finally:
+        hosho.dispose()
+    assert made == [
+        ("certificate", date(2024, 4, 1), "sent"),
+        ("coverage_ending", date(2029, 3, 1), "sent"),
+    ]
+    assert status == "expired"
+    assert set(_message_ids(mailhost)) == _expected_ids_of(pg_url, engine) and len(mailhost.inbox.messages) == 2
+
+
+def _expected_ids_of(url: str, engine: Engine) -> set[str]:
+    hosho = create_hosho(url, rules=engine)
+    try:
+        return _expected_ids(hosho)
+    finally:
+        hosho.dispose()

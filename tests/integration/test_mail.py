@@ -255,3 +255,22 @@ def test_two_workers_at_once_send_every_e_mail_once(hosho: Hosho, smtp: Smtp) ->
     assert errors == []
     ids = sorted(mail["Message-ID"] for mail in smtp.inbox.messages)
     assert len(ids) == len(made) == len(set(ids))
+
+
+def test_a_server_that_never_answers_times_out_and_the_notice_waits_for_its_retry(
+    hosho: Hosho, smtp: Smtp, clock: Clock
+) -> None:
+    contract = _contract(hosho)
+    with socket.socket() as silent:  # accepts the connection, then says nothing: no SMTP greeting ever comes
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        mute = replace(smtp.settings, port=int(silent.getsockname()[1]), timeout=0.5)
+        assert jobs.deliver(hosho, mute).failed == 1
+    assert _states(hosho, contract) == [("certificate", "pending", 1)]
+    with hosho.reading() as session:
+        error = session.execute(select(m.Notice.last_error).where(m.Notice.contract_id == contract)).scalar_one()
+    assert error == "SMTPServerDisconnected: Connection unexpectedly closed: timed out"
+    assert delivery.call_list(hosho, AGENT) == []  # not on the console before its last try
+    clock.now += delivery.backoff(1)
+    assert jobs.deliver(hosho, smtp.settings).sent == 1
+    assert _states(hosho, contract) == [("certificate", "sent", 2)]
