@@ -60,7 +60,7 @@ def _timed_run(hosho: Hosho, day: date, label: str) -> None:
     done = notices.run_daily(hosho, today=day)
     seconds = time.perf_counter() - began
     produced = sum(done.produced.values())
-    print(f"  {label:<38} {seconds:7.3f} s  {produced:>7,} notices {dict(done.produced)}, {done.expired:,} expired")
+    print(f"  {label:<44} {seconds:7.3f} s  {produced:>7,} notices {dict(done.produced)}, {done.expired:,} expired")
 
 
 def _emails(hosho: Hosho, smtp: SmtpSettings, *, kind: str, limit: int, queue: bool = False) -> None:
@@ -93,7 +93,7 @@ def _emails(hosho: Hosho, smtp: SmtpSettings, *, kind: str, limit: int, queue: b
     seconds = time.perf_counter() - began
     rate = sent / seconds if seconds else 0.0
     label = f"e-mails ({kind}, {count:,} due{', queue' if queue else ''})"
-    print(f"  {label:<38} {seconds:7.3f} s  {sent:,} sent, {rate:,.0f}/s")
+    print(f"  {label:<44} {seconds:7.3f} s  {sent:,} sent, {rate:,.0f}/s")
     with hosho.transaction() as session:
         session.execute(update(n).where(n.state == "held").values(state="pending"))
 

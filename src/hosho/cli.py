@@ -103,10 +103,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=_workers, default=1)
     serve.add_argument("--no-demo", action="store_true", help="do not load the demo contracts")
     worker = commands.add_parser(
-        "worker", parents=[database], help="run the daily work and send the notices' e-mails (several may run)"
+        "worker",
+        parents=[database],
+        help="run the daily work, the notices' e-mails and background jobs (PostgreSQL: procrastinate's worker; "
+        "several may run)",
     )
-    worker.add_argument("--every", type=_seconds, default=30.0, help="seconds between runs (default 30)")
-    worker.add_argument("--once", action="store_true", help="run once and exit")
+    worker.add_argument(
+        "--every", type=_seconds, default=30.0, help="seconds between runs on SQLite (default 30; PostgreSQL: 60)"
+    )
+    worker.add_argument("--once", action="store_true", help="run once (on PostgreSQL: every job due) and exit")
     return parser
 
 
