@@ -215,9 +215,13 @@ def worker(settings: Settings, *, every: float, once: bool, rules: Engine) -> in
         if hosho.db.dialect.name == "postgresql":
             # procrastinate's worker: the tick every minute (the daily work, then the e-mails), the certificate's
             # e-mail as soon as its payment commits, retries at their time, and other features' background jobs.
+            jobs.check_queue(hosho)  # a database that cannot be reached or lacks migration 0008: one line
             if not once:
                 print(f"hosho worker: procrastinate's worker on {shown(settings.database_url)} (the tick every minute)")
-            jobs.work(hosho, settings.smtp, once=once)
+            try:
+                jobs.work(hosho, settings.smtp, once=once)
+            except jobs.QueueError as exc:
+                raise Fatal(f"database {shown(settings.database_url)}: {exc}") from None
             return 0
         if once:
             done = jobs.tick(hosho, settings.smtp)

@@ -17,7 +17,9 @@ from functools import partial
 
 from jinja2 import Environment
 from procrastinate import App, PsycopgConnector
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
+from psycopg_pool import PoolTimeout
+from sqlalchemy import text
 
 from hosho.certificates.data import certificate_data
 from hosho.certificates.pdf import render_certificate
@@ -163,8 +165,25 @@ def conninfo(hosho: Hosho) -> str:
     return hosho.db.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+class QueueError(Exception):
+    """The queue's connection failed (the server went away): one line for the operator, not a traceback."""
+
+
+def check_queue(hosho: Hosho) -> None:
+    """The database answers and has the queue's tables (migration 0008); SQLAlchemy's error says what is wrong."""
+    with hosho.reading() as session:
+        session.execute(text("SELECT 1 FROM procrastinate_jobs LIMIT 1"))
+
+
 def work(hosho: Hosho, settings: SmtpSettings, *, once: bool = False, concurrency: int = 1) -> None:
     """procrastinate's worker until SIGINT or SIGTERM; `once`: the tick now, then every job due, then return."""
+    try:
+        _work(hosho, settings, once=once, concurrency=concurrency)
+    except (ConnectorException, PoolTimeout) as exc:
+        raise QueueError(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__) from exc
+
+
+def _work(hosho: Hosho, settings: SmtpSettings, *, once: bool, concurrency: int) -> None:
     app = worker_app(hosho, settings)
 
     async def main() -> None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 
 from hosho import jobs
 from hosho.domain.calendar import JST
@@ -29,7 +29,7 @@ from hosho.service.context import SYSTEM, Hosho, ServiceError, create_hosho
 from hosho.settings import SmtpSettings
 from hosho.store import models as m
 from tests.integration.builders import zest_enrolment
-from tests.integration.databases import fresh_database
+from tests.integration.databases import PG_ADMIN_URL, fresh_database, require_pg
 from tests.integration.test_mail import Inbox, _free_port
 
 DOMAIN = "provider.example"
@@ -266,3 +266,22 @@ def _expected_ids_of(url: str, engine: Engine) -> set[str]:
         return _expected_ids(hosho)
     finally:
         hosho.dispose()
+
+
+def test_a_database_without_the_queue_s_migration_is_one_line_with_the_hint(mailhost: Mailhost) -> None:
+    require_pg()
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/hosho_test_unmigrated_queue"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS hosho_test_unmigrated_queue WITH (FORCE)"))
+        connection.execute(text("CREATE DATABASE hosho_test_unmigrated_queue"))
+    try:
+        process = _worker(url, mailhost, "--once")
+        _out, err = process.communicate(timeout=60)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text("DROP DATABASE IF EXISTS hosho_test_unmigrated_queue WITH (FORCE)"))
+        admin.dispose()
+    assert process.returncode == 2
+    assert err.strip().endswith('relation "procrastinate_jobs" does not exist (run `hosho migrate` first)'), err
+    assert len(err.strip().splitlines()) == 1
