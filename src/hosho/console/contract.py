@@ -128,6 +128,7 @@ def routes(router: APIRouter) -> None:
                 "can_intake": op.may(INTAKE),
                 "can_record": op.may(REPAIR_DESK),
                 "can_cancel": op.may(CANCELLERS),
+                "can_report": op.may(contracts.WRITERS),
             },
         )
 

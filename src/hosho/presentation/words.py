@@ -51,6 +51,7 @@ ACTIONS = {
     "contract.paid": "保証料金の受領・加入者証の発行",
     "contract.transferred": "所有者の変更(譲渡)",
     "contract.change_reported": "変更の届出",
+    "contract.consumable_replaced": "消耗部品の交換(実施済み)",
     "contract.maker_replacement": "メーカー・販売店による代替品の提供",
     "contract.cancelled": "解約",
     "contract.expired": "保証期間の満了",

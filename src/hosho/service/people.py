@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from hosho.service.context import Hosho
+from hosho.geo.postal import InvalidPostalCode, UnknownPostalCode, default_directory
+from hosho.service.context import Hosho, ServiceError
 from hosho.service.views import certificate_display
 from hosho.store import models as m
 
@@ -46,3 +47,12 @@ def contract_names(hosho: Hosho, contract_ids: Iterable[int]) -> dict[int, tuple
             select(c.id, c.certificate_number, s.name).join(s, s.id == c.subscriber_id).where(c.id.in_(wanted))
         ).all()
     return {contract_id: (certificate_display(number), name) for contract_id, number, name in rows}
+
+
+def postal_area(postal_code: str) -> str:
+    """The area Japan Post gives a postal code (東京都千代田区千代田), to start an address with."""
+    try:
+        area = default_directory().lookup(postal_code)
+    except (InvalidPostalCode, UnknownPostalCode) as error:
+        raise ServiceError("invalid_request", str(error), field="postal_code") from None
+    return f"{area.prefecture}{area.city}{area.town}"
