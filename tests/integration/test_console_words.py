@@ -19,8 +19,8 @@ from hosho.api.app import create_app
 from hosho.console import mount_console
 from hosho.domain.calendar import JST
 from hosho.engine import Engine
-from hosho.service import cases, consumables, contracts, keys, preferences, users
-from hosho.service.commands import Enrol, EquipmentItem, Pay, RequestRepair, Site, Subscriber
+from hosho.service import calendars, cases, consumables, contracts, keys, preferences, users
+from hosho.service.commands import Enrol, EquipmentItem, Pay, RequestRepair, SetClosures, Site, Subscriber
 from hosho.service.context import Actor, Hosho, Role, ServiceError, create_hosho
 from hosho.store import models as m
 
@@ -133,6 +133,17 @@ def test_the_contract_page_names_the_retailer_and_the_people_in_its_history(
     history = _between(page, 'id="history-title"')
     assert "佐藤 美咲" in history and "user:sato" not in history and ">sato<" not in history
     assert "システム(日次処理)" in history  # the enrolment and payment made here as `system`
+
+
+def test_the_calendar_names_who_last_set_it(client: TestClient, world: dict[str, int], app_hosho: Hosho) -> None:
+    boss = users.create_user(app_hosho, "boss", PASSWORD, "admin", "管理 花子")
+    closures = SetClosures.model_validate(
+        {"year": 2026, "ranges": [{"first": "2026-12-29", "last": "2027-01-03", "name": "年末年始"}]}
+    )
+    calendars.set_closures(app_hosho, boss.actor, "zest", closures)
+    sign_in(client, "sato")
+    page = client.get("/console/calendar", params={"program": "zest", "year": "2026"}).text
+    assert "最終更新: 管理 花子" in page and "user:boss" not in page
 
 
 def test_parts_are_offered_in_japanese(client: TestClient, world: dict[str, int]) -> None:
