@@ -145,7 +145,12 @@ def pages(
         ("refund preview (htmx)", lambda run: client.post(
             f"/console/contracts/{pick(run)['id']}/cancel/preview",
             data=cancel_form, headers=htmx)),
-        ("consumable replacements, 3 months", lambda run: client.get("/console/consumables")),
+        ("change report page", lambda run: client.get(f"/console/contracts/{pick(run)['id']}/changes")),
+        ("address from the postal code (htmx)", lambda run: client.post(
+            f"/console/contracts/{pick(run)['id']}/changes/address",
+            data={"postal_code": "231-0001", "address": ""}, headers=htmx)),
+        ("display settings page", lambda run: client.get("/console/settings")),
+        ("consumables: overdue, 3 months", lambda run: client.get("/console/consumables")),
         ("consumable replacements, 12 months", lambda run: client.get("/console/consumables", params={"months": 12})),
         ("certificate PDF", lambda run: client.get(f"/console/contracts/{pick(run)['id']}/certificate.pdf")),
     ]  # fmt: skip

@@ -10,7 +10,8 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -18,7 +19,7 @@ from hosho.console.security import CSRF_FIELD, CSRF_HEADER, SessionCodec, Sessio
 from hosho.logs import ACTOR_NAME
 from hosho.presentation import formats, words
 from hosho.presentation.formats import DateStyle
-from hosho.service import sessions, users
+from hosho.service import preferences, sessions, users
 from hosho.service.context import Actor, Hosho, Role, ServiceError
 from hosho.settings import SessionSettings
 
@@ -54,6 +55,22 @@ def datetime_ja(t: datetime | str | None, style: DateStyle = DateStyle.SEIREKI) 
     return formats.moment(datetime.fromisoformat(t) if isinstance(t, str) else t, style)
 
 
+def _style(context: Context) -> DateStyle:
+    """The signed-in user's way of writing dates (their setting), 西暦 on pages nobody is signed in to."""
+    style = context.get("date_style")
+    return style if isinstance(style, DateStyle) else DateStyle.SEIREKI
+
+
+@pass_context
+def _date_filter(context: Context, d: date | str | None) -> str:
+    return date_ja(d, _style(context))
+
+
+@pass_context
+def _datetime_filter(context: Context, t: datetime | str | None) -> str:
+    return datetime_ja(t, _style(context))
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("hosho.console", "templates"),
@@ -63,8 +80,10 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.filters.update(date_ja=date_ja, datetime_ja=datetime_ja, yen=formats.yen)
+    env.filters.update(date_ja=_date_filter, datetime_ja=_datetime_filter, yen=formats.yen)
+    env.filters.update(phone=formats.phone, kana=formats.kana, postal=formats.postal)
     env.globals["words"] = words
+    env.globals["case_name"] = formats.case_name
     return env
 
 
@@ -93,7 +112,14 @@ class Console:
 
     def render(self, request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
         notice = words.NOTICES.get(request.query_params.get("notice", ""))
-        base = {"request": request, "operator": None, "notice": notice, "today": self.hosho.today(), "error": None}
+        base = {
+            "request": request,
+            "operator": None,
+            "notice": notice,
+            "today": self.hosho.today(),
+            "error": None,
+            "date_style": DateStyle.SEIREKI,
+        }
         html = self.templates.get_template(template).render({**base, **context})
         return HTMLResponse(html, status_code=status)
 
@@ -125,8 +151,13 @@ class Operator:
         if not self.may(roles):
             raise ServiceError("forbidden", "this role may not use this page")
 
+    @property
+    def date_style(self) -> DateStyle:
+        return preferences.date_style(self.hosho, self.user.id)
+
     def render(self, request: Request, template: str, context: dict[str, Any], *, status: int = 200) -> HTMLResponse:
-        return self.console.render(request, template, {"operator": self, **context}, status=status)
+        page = {"operator": self, "date_style": self.date_style, **context}
+        return self.console.render(request, template, page, status=status)
 
 
 def console_of(request: Request) -> Console:

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from hosho.console import forms
 from hosho.console.app import Operator, SignedIn, redirect
 from hosho.presentation.words import CASE_STATES, EVENTS
-from hosho.service import cases, contracts
+from hosho.service import cases, contracts, people
 from hosho.service.commands import Estimate, ItemArrived, Progress
 from hosho.service.context import ServiceError
 from hosho.service.results import CaseView, ContractView
@@ -91,6 +91,7 @@ def routes(router: APIRouter) -> None:
             "board.html",
             {
                 "board": arrange(items, today),
+                "holders": people.contract_names(op.hosho, (item.contract_id for item in items)),
                 "programs": programs,
                 "program": program,
                 "state": state,

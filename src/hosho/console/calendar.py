@@ -10,7 +10,8 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from hosho.console.app import Operator, SignedIn, redirect
-from hosho.service import calendars
+from hosho.presentation.words import actor_name
+from hosho.service import calendars, people
 from hosho.service.commands import ClosureRange, SetClosures
 from hosho.service.context import Role
 
@@ -56,6 +57,9 @@ def _page(
             "year": year,
             "years": range(FIRST_YEAR, LAST_YEAR + 1),
             "shown": shown,
+            "updated_by": actor_name(shown.updated_by, people.display_names(op.hosho, [shown.updated_by]))
+            if shown.updated_by
+            else None,
             "typed": lines if typed is None else typed,
             "problems": problems,
             "editable": op.may({Role.ADMIN}),

@@ -13,8 +13,9 @@ from hosho.certificates.pdf import ENDED_MARKS, CertificateFontError, render_cer
 from hosho.console.app import SignedIn
 from hosho.domain.program import ProgramVersion
 from hosho.presentation import formats, words
+from hosho.presentation.formats import DateStyle
 from hosho.programs.catalog import Catalog
-from hosho.service import contracts
+from hosho.service import contracts, people
 from hosho.service.cases import INTAKE, REPAIR_DESK
 from hosho.service.context import ServiceError
 from hosho.service.refunds import CANCELLERS
@@ -62,8 +63,11 @@ def timeline(view: ContractView, today: date) -> dict[str, Any]:
     return {"bars": bars, "markers": markers, "years": years, "start": start, "end": end}
 
 
-def history(entries: list[AuditEntry]) -> list[dict[str, Any]]:
-    """The audit trail as the agent reads it: when, who, what, and what changed."""
+def history(
+    entries: list[AuditEntry], names: dict[str, str] | None = None, style: DateStyle = DateStyle.SEIREKI
+) -> list[dict[str, Any]]:
+    """The audit trail as the agent reads it: when, who (by name), what, and what changed."""
+    names = names or {}
     rows = []
     for entry in reversed(entries):
         before, after = entry.before or {}, entry.after or {}
@@ -71,16 +75,14 @@ def history(entries: list[AuditEntry]) -> list[dict[str, Any]]:
         for key, label in words.AUDITED_FIELDS.items():
             old, new = before.get(key), after.get(key)
             if old != new and new is not None:
-                old, new = _shown(key, old), _shown(key, new)
+                old, new = _shown(key, old, style), _shown(key, new, style)
                 changes.append(f"{label}: {old} → {new}" if old else f"{label}: {new}")
         if after.get("refund") is not None and before.get("refund") != after.get("refund"):
             changes.append(f"返金額: {formats.yen(after['refund'])}")
-        actor = entry.actor
-        who = actor.removeprefix("user:") if actor.startswith("user:") else actor.replace("key:", "APIキー ")
         rows.append(
             {
                 "at": entry.at,
-                "who": "システム" if actor == "system" else who,
+                "who": words.actor_name(entry.actor, names),
                 "action": words.ACTIONS.get(entry.action, entry.action),
                 "changes": changes,
             }
@@ -88,7 +90,7 @@ def history(entries: list[AuditEntry]) -> list[dict[str, Any]]:
     return rows
 
 
-def _shown(key: str, value: Any) -> str | None:
+def _shown(key: str, value: Any, style: DateStyle) -> str | None:
     if value is None:
         return None
     if key == "status":
@@ -96,7 +98,7 @@ def _shown(key: str, value: Any) -> str | None:
     if key == "certificate_number":
         return certificate_display(value)
     if key.endswith("_on"):
-        return formats.day(date.fromisoformat(value))
+        return formats.day(date.fromisoformat(value), style)
     return str(value)
 
 
@@ -108,6 +110,7 @@ def routes(router: APIRouter) -> None:
         terms = terms_of(catalog, view)
         trail = contracts.audit_trail(op.hosho, op.actor, contract_id)
         today = op.hosho.today()
+        names = people.display_names(op.hosho, {entry.actor for entry in trail})
         status = "expired" if view.status == "active" and view.coverage_end < today else view.status
         return op.render(
             request,
@@ -119,11 +122,13 @@ def routes(router: APIRouter) -> None:
                 "timeline": timeline(view, today),
                 # The certificate of a contract no longer in force carries this mark (certificates/pdf.py).
                 "ended_mark": ENDED_MARKS[status][0] if status in ENDED_MARKS else None,
-                "history": history(trail),
+                "history": history(trail, names, op.date_style),
+                "retailer_name": people.retailer_name(op.hosho, view.retailer),
                 "consumable_notice": terms.consumables.notice if terms.consumables else None,
                 "can_intake": op.may(INTAKE),
                 "can_record": op.may(REPAIR_DESK),
                 "can_cancel": op.may(CANCELLERS),
+                "can_report": op.may(contracts.WRITERS),
             },
         )
 

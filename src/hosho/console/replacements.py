@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from hosho.console.app import SignedIn
+from hosho.console.app import SignedIn, redirect
 from hosho.service import consumables
+from hosho.service.context import ServiceError
 
 MONTH_CHOICES = (1, 2, 3, 6, 12)
 
@@ -22,6 +26,7 @@ def routes(router: APIRouter) -> None:
         program = program if program in programs else ""
         page = min(max(page, 1), consumables.MAX_PAGE)
         found = consumables.due_for_replacement(op.hosho, op.actor, months=months, program=program or None, page=page)
+        late = consumables.overdue(op.hosho, op.actor, program=program or None)
         plans = {
             (pid, plan.id): plan.name
             for pid, p in catalog.programs.items()
@@ -33,6 +38,8 @@ def routes(router: APIRouter) -> None:
             "consumables.html",
             {
                 "found": found,
+                "overdue": late,
+                "can_record": op.may(consumables.RECORDERS),
                 "months": months,
                 "month_choices": MONTH_CHOICES,
                 "programs": programs,
@@ -42,3 +49,13 @@ def routes(router: APIRouter) -> None:
                 "pages": max(1, -(-found["total"] // found["per_page"])),
             },
         )
+
+    @router.post("/consumables/{contract_id}/done", name="console.consumable_done")
+    def done(op: SignedIn, contract_id: int, on: Annotated[str, Form()] = "") -> Response:
+        op.require(consumables.RECORDERS)
+        try:
+            day = date.fromisoformat(on.strip())
+        except ValueError:
+            raise ServiceError("invalid_request", "the day it was done is written YYYY-MM-DD", field="date") from None
+        consumables.record_done(op.hosho, op.actor, contract_id, on=day)
+        return redirect("/console/consumables?notice=replacement_done")

@@ -6,10 +6,13 @@ A date may be written in the Western calendar (西暦, the default) or in the Ja
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime, time
 from enum import StrEnum
 from functools import lru_cache
 
+import jaconv
 from japanera import EraDate
 
 from hosho.domain.calendar import JST
@@ -75,6 +78,70 @@ def moment(t: datetime | None, style: DateStyle = DateStyle.SEIREKI) -> str:
     if t.tzinfo is not None:
         t = t.astimezone(JST)
     return f"{day(t.date(), style)} {clock(t)}"
+
+
+def case_name(number: int, subscriber: str | None, certificate_number: str | None, contract_id: int) -> str:
+    """A repair case as callers name it: 山田 太郎 様 ・ 加入者証番号 ZEST-2024-00000001-7 ・ 1件目のご依頼.
+
+    A contract not yet paid has no certificate: its contract number stands in, and says so.
+    """
+    which = f"加入者証番号 {certificate_number}" if certificate_number else f"契約番号 {contract_id}(加入者証未発行)"
+    parts = ([f"{subscriber} 様"] if subscriber else []) + [which, f"{number}件目のご依頼"]
+    return " ・ ".join(parts)
+
+
+# Separators people type in a telephone number (after NFKC: any width of hyphen or dash, spaces, brackets).
+_PHONE_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー()]+")
+# How a number typed without separators is grouped, by its leading digits (総務省's numbering plan): mobile and IP
+# phones 3-4-4, free dial and navi-dial 4-3-3, Tokyo and Osaka 2-4-4. Other area codes have 2 to 5 digits and
+# cannot be told apart from the number alone: those numbers are shown as typed, digits only.
+_GROUPS = (
+    (("070", "080", "090", "050", "020", "060"), 11, (3, 4, 4)),
+    (("0120", "0570"), 10, (4, 3, 3)),
+    (("0800",), 11, (4, 3, 4)),
+    (("03", "06"), 10, (2, 4, 4)),
+)
+
+
+def phone(text: str | None) -> str:
+    """A telephone number in half-width digits with hyphens (090-1234-5678), however it was typed.
+
+    The groups typed are kept (０３（１２３４）５６７８ is 03-1234-5678); a number typed without them is grouped
+    where its leading digits say how, else shown as its digits.
+    """
+    if not text:
+        return MISSING
+    folded = unicodedata.normalize("NFKC", text).strip()
+    plus = folded.startswith("+")
+    groups = [group for group in _PHONE_SEPARATORS.split(folded.lstrip("+")) if group]
+    if not groups or not all(group.isdigit() for group in groups):
+        return folded  # not a number as the terms read one (kept as typed rather than guessed at)
+    if len(groups) == 1:
+        digits = groups[0]
+        for prefixes, length, sizes in _GROUPS:
+            if len(digits) == length and digits.startswith(prefixes):
+                groups, start = [], 0
+                for size in sizes:
+                    groups.append(digits[start : start + size])
+                    start += size
+                break
+    return ("+" if plus else "") + "-".join(groups)
+
+
+def postal(code: str | None) -> str:
+    """〒100-0001 from the 7 digits a postal code is kept as (anything else is shown as it was kept)."""
+    if not code:
+        return MISSING
+    folded = unicodedata.normalize("NFKC", code).strip().removeprefix("〒").replace("-", "")
+    return f"〒{folded[:3]}-{folded[3:]}" if len(folded) == 7 and folded.isdigit() else f"〒{code}"
+
+
+def kana(text: str | None) -> str:
+    """Furigana in full-width katakana (ヤマダ タロウ), typed in hiragana or half-width kana alike."""
+    if not text:
+        return MISSING
+    wide = unicodedata.normalize("NFKC", text)  # half-width kana and spaces made full-width kana and one space
+    return " ".join(jaconv.hira2kata(wide).split())
 
 
 @lru_cache(maxsize=4096)

@@ -51,6 +51,7 @@ ACTIONS = {
     "contract.paid": "保証料金の受領・加入者証の発行",
     "contract.transferred": "所有者の変更(譲渡)",
     "contract.change_reported": "変更の届出",
+    "contract.consumable_replaced": "消耗部品の交換(実施済み)",
     "contract.maker_replacement": "メーカー・販売店による代替品の提供",
     "contract.cancelled": "解約",
     "contract.expired": "保証期間の満了",
@@ -58,6 +59,27 @@ ACTIONS = {
     "case.requested": "修理依頼の受付",
     **{f"case.{kind}": label for kind, label in EVENTS.items()},
 }
+
+# Who did something, when it was Hosho itself or one of its tools rather than a person (audit trail, history).
+ACTORS = {
+    "system": "システム(日次処理)",
+    "demo-loader": "デモデータの登録",
+    "scenario": "シナリオの確認",
+    "cli:payouts": "振込データの作成(コマンド)",
+    "key:demo-admin": "デモ用の管理者キー",
+}
+
+
+def actor_name(actor: str, display_names: dict[str, str]) -> str:
+    """A console user by display name, an API key as "API連携(name)", Hosho's own work in words; never a prefix."""
+    if actor in display_names:
+        return display_names[actor]
+    if actor in ACTORS:
+        return ACTORS[actor]
+    if actor.startswith("key:"):
+        return f"API連携({actor.removeprefix('key:')})"
+    return actor.removeprefix("user:")
+
 
 # The fields of a contract whose changes its audit trail shows, in this order.
 AUDITED_FIELDS = {"status": "状態", "paid_on": "支払日", "certificate_number": "加入者証番号", "ended_on": "終了日"}
@@ -134,6 +156,9 @@ NOTICES = {
     "recorded": "記録しました。",
     "cancelled": "解約を受け付けました。返金額は下記のとおりです。",
     "already_cancelled": "この契約はすでに解約済みです。返金は一度だけで、追加の返金はありません。",
+    "settings_saved": "表示の設定を保存しました。",
+    "change_reported": "変更の届出を受け付けました。",
+    "replacement_done": "消耗部品の交換を実施済みとして記録しました。",
 }
 
 

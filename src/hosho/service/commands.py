@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from hosho.domain.calendar import JST
 from hosho.domain.refunds import CancelReason as CancelReason
+from hosho.geo.postal import InvalidPostalCode, UnknownPostalCode, default_directory
 from hosho.store import models as m
 
 
@@ -101,12 +102,27 @@ class Command(BaseModel):
 Email = Annotated[str, fits(m.Subscriber.email, min_length=3, pattern=r"^[^@\s]+@[^@\s]+$")]
 
 
+def _postal_code(value: str) -> str:
+    """A postal code Japan Post has (its data ships with Hosho: hosho.geo), kept as typed (pages write it one way)."""
+    try:
+        default_directory().lookup(value)
+    except InvalidPostalCode as error:
+        raise ValueError(f"{value!r} is not a postal code: {error.reason}") from None
+    except UnknownPostalCode:
+        raise ValueError(f"{value!r}: Japan Post has no such postal code") from None
+    return value
+
+
+# Written as people write it (100-0001, 1000001, full-width digits); refused unless Japan Post has it.
+PostalCode = Annotated[str, fits(m.Subscriber.postal_code), AfterValidator(_postal_code)]
+
+
 class Subscriber(Command):
     name: Annotated[str, fits(m.Subscriber.name)]
     name_kana: Annotated[str, fits(m.Subscriber.name_kana)] | None = None
     phone: Annotated[str, fits(m.Subscriber.phone)] | None = None
     email: Email | None = None
-    postal_code: Annotated[str, fits(m.Subscriber.postal_code)] | None = None
+    postal_code: PostalCode | None = None
     address: Annotated[str, fits(m.Subscriber.address)] | None = None
 
 
@@ -167,6 +183,7 @@ class ChangedFields(Command):
         default=None, description="The furigana; a new name without it drops the old one"
     )
     phone: Annotated[str, fits(m.Subscriber.phone)] | None = None
+    postal_code: PostalCode | None = Field(default=None, description="The new address's postal code, with it")
     address: Annotated[str, fits(m.Subscriber.address)] | None = None
     email: Email | None = None
 

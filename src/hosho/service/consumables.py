@@ -10,19 +10,26 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from hosho.domain.contract import Status
 from hosho.domain.periods import anniversary, period_end
-from hosho.service.context import Actor, Hosho, Role, ServiceError
+from hosho.service import audit
+from hosho.service.context import Actor, Hosho, Role, ServiceError, not_found, retailer_scope
 from hosho.service.views import certificate_display
 from hosho.store import models as m
+from hosho.store import repository
 
 _ONE_DAY = timedelta(days=1)
 MAX_MONTHS = 24
 MAX_PER_PAGE = 200
 # Far past any list (10 million contracts at the largest page size), and a LIMIT every database takes.
 MAX_PAGE = 50_000
+# Who records that a replacement was carried out: the call center that arranged it and the technician who did it.
+RECORDERS = frozenset({Role.ADMIN, Role.AGENT, Role.TECHNICIAN})
+# How far back the overdue list looks: longer than any plan's coverage.
+OVERDUE_LOOKBACK_YEARS = 15
+OVERDUE_LIMIT = 200
 
 
 def purchase_window(start: date, end: date, years: int) -> tuple[date, date]:
@@ -76,14 +83,7 @@ def due_for_replacement(
             low, high = purchase_window(start, end, group.years)
             # One plan at a time: the (program, plan, status, terms, purchase date) index answers the count and
             # the keys in purchase-date order from the index alone; only the page's rows are read in full.
-            where = (
-                c.program_id == group.program_id,
-                c.plan_id == group.plan_id,
-                c.status == Status.ACTIVE.value,
-                c.terms_version == group.terms_version,
-                c.purchase_date >= low,
-                c.purchase_date <= high,
-            )
+            where = (*_pending(group), c.purchase_date >= low, c.purchase_date <= high)
             scope = (c.retailer_id == actor.retailer_id,) if actor.role is Role.RETAILER else ()
             total += session.execute(select(func.count()).select_from(c).where(*where, *scope)).scalar_one()
             first = session.execute(
@@ -99,25 +99,95 @@ def due_for_replacement(
             .where(c.id.in_(chosen))
             .order_by(c.purchase_date, c.id)
         ).all()
-    items = []
-    for row in rows:
-        group = chosen[row.id]
-        around = anniversary(row.purchase_date, group.years)
-        items.append(
-            {
-                "id": row.id,
-                "program": row.program_id,
-                "plan": row.plan_id,
-                "certificate_number": certificate_display(row.certificate_number),
-                "purchase_date": row.purchase_date,
-                "around": around,
-                "days_until": (around - start).days,
-                "subscriber": {"name": row.name, "name_kana": row.name_kana, "phone": row.phone},
-                "notice": group.notice,
-                "clauses": list(group.clauses),
-            }
-        )
+    items = [_item(row, chosen[row.id], start) for row in rows]
     return {**answer, "items": items, "total": total}
+
+
+def overdue(
+    hosho: Hosho, actor: Actor, *, program: str | None = None, today: date | None = None
+) -> list[dict[str, Any]]:
+    """Active contracts whose replacement date has passed with no replacement recorded, the longest overdue first
+    (at most OVERDUE_LIMIT: a list to work through, not a report)."""
+    start = today or hosho.today()
+    c, s = m.Contract, m.Subscriber
+    found: list[tuple[date, int, _Group]] = []
+    with hosho.reading() as session:
+        for group in (group for group in _groups(hosho, program) if group.years):
+            low, high = purchase_window(_years_before(start, OVERDUE_LOOKBACK_YEARS), start - _ONE_DAY, group.years)
+            where = (*_pending(group), c.purchase_date >= low, c.purchase_date <= high)
+            scope = (c.retailer_id == actor.retailer_id,) if actor.role is Role.RETAILER else ()
+            rows = session.execute(
+                select(c.purchase_date, c.id).where(*where, *scope).order_by(c.purchase_date, c.id).limit(OVERDUE_LIMIT)
+            )
+            found += [(bought, contract_id, group) for bought, contract_id in rows]
+        found.sort(key=lambda key: (key[0], key[1]))
+        chosen = {contract_id: group for _, contract_id, group in found[:OVERDUE_LIMIT]}
+        listed = session.execute(
+            select(c.id, c.program_id, c.plan_id, c.certificate_number, c.purchase_date)
+            .add_columns(s.name, s.name_kana, s.phone)
+            .join(s, s.id == c.subscriber_id)
+            .where(c.id.in_(chosen))
+            .order_by(c.purchase_date, c.id)
+        ).all()
+    return [_item(row, chosen[row.id], start) for row in listed]
+
+
+def record_done(hosho: Hosho, actor: Actor, contract_id: int, *, on: date) -> date:
+    """The contract's consumable replacement was carried out on `on`: it leaves the lists, and the trail says who."""
+    if actor.role not in RECORDERS:
+        raise ServiceError("forbidden", "this role may not record a consumable replacement")
+    if on > hosho.today():
+        raise ServiceError("invalid_request", "a replacement is recorded once it is done, not before", field="date")
+    with hosho.transaction() as session:
+        row = repository.load(session, contract_id, retailer_id=retailer_scope(actor), for_update=True)
+        if row is None:
+            raise not_found(f"contract {contract_id}")
+        terms = hosho.rules.catalog.program(row.program_id)
+        version = next(v for v in terms.versions if v.effective_from == row.terms_version)
+        plan = version.plans.get(row.plan_id)
+        if plan is None or not plan.consumable_replacements or version.consumables is None:
+            raise ServiceError("invalid_request", "this plan includes no consumable replacement", field="contract_id")
+        if row.status != Status.ACTIVE.value:
+            raise ServiceError("contract_not_active", f"the contract is {row.status}")
+        if session.get(m.ConsumableReplacementDone, contract_id) is not None:
+            raise ServiceError("invalid_request", "this replacement is already recorded as done", field="contract_id")
+        if on < row.purchase_date:
+            raise ServiceError("invalid_request", "a replacement is done after the purchase", field="date")
+        session.add(
+            m.ConsumableReplacementDone(
+                contract_id=contract_id, done_on=on, recorded_by=actor.name, recorded_at=hosho.clock()
+            )
+        )
+        audit.record(session, hosho, actor, "contract.consumable_replaced", row, repository.snapshot(row))
+    return on
+
+
+def _pending(group: _Group) -> tuple[Any, ...]:
+    """Active contracts of one plan of one terms version whose replacement is not recorded as done."""
+    c, done = m.Contract, m.ConsumableReplacementDone
+    return (
+        c.program_id == group.program_id,
+        c.plan_id == group.plan_id,
+        c.status == Status.ACTIVE.value,
+        c.terms_version == group.terms_version,
+        ~exists().where(done.contract_id == c.id),
+    )
+
+
+def _item(row: Any, group: _Group, start: date) -> dict[str, Any]:
+    around = anniversary(row.purchase_date, group.years)
+    return {
+        "id": row.id,
+        "program": row.program_id,
+        "plan": row.plan_id,
+        "certificate_number": certificate_display(row.certificate_number),
+        "purchase_date": row.purchase_date,
+        "around": around,
+        "days_until": (around - start).days,
+        "subscriber": {"name": row.name, "name_kana": row.name_kana, "phone": row.phone},
+        "notice": group.notice,
+        "clauses": list(group.clauses),
+    }
 
 
 @dataclass(frozen=True, slots=True)

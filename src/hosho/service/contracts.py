@@ -306,7 +306,11 @@ def report_changes(hosho: Hosho, actor: Actor, contract_id: int, command: Report
     on, fields = command.date, command.fields.model_dump(exclude_none=True)
 
     def act(session: Session, row: m.Contract, contract: DomainContract) -> object:
-        outcome = report_change(contract, on=on, fields=fields)
+        # The terms name the address (住所); a postal code is part of it, checked with Japan Post by the command.
+        terms_fields = {name: value for name, value in fields.items() if name != "postal_code"}
+        if "postal_code" in fields:
+            terms_fields.setdefault("address", row.subscriber.address or "")
+        outcome = report_change(contract, on=on, fields=terms_fields)
         person = row.subscriber
         if "name" in fields or "name_kana" in fields:
             # A new name's furigana comes with it, or there is none: the old one belonged to the old name.
@@ -319,7 +323,10 @@ def report_changes(hosho: Hosho, actor: Actor, contract_id: int, command: Report
         if "email" in fields:
             person.email = fields["email"]
         if "address" in fields:
-            person.address = fields["address"]
+            # A new address without a postal code drops the old one: it belonged to the old address.
+            person.address, person.postal_code = fields["address"], fields.get("postal_code")
+        elif "postal_code" in fields:  # the postal code of the same address, corrected
+            person.postal_code = fields["postal_code"]
         # The audit trail records which fields changed, not their values (no personal data in logs).
         session.add(_report(hosho, row, "contact_change", on, {"fields": sorted(fields)}))
         return outcome

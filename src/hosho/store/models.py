@@ -36,6 +36,7 @@ USERNAME_LENGTH = 80
 # Idempotency-Key's scope "actor:<actor>" or "retailer:<id>" (service.context.Actor): as long as the longest.
 ACTOR_LENGTH = max(len("key:") + KEY_NAME_LENGTH, len("user:") + USERNAME_LENGTH)
 SCOPE_LENGTH = len("actor:") + ACTOR_LENGTH
+DATE_STYLE_LENGTH = 10  # "seireki", "wareki"
 
 
 class Base(DeclarativeBase):
@@ -206,6 +207,24 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     # A deactivated user cannot sign in, and deactivation ends the user's sessions (`hosho users deactivate`).
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class UserPreference(Base):
+    """A console user's own settings: how dates are written to them (西暦 or 和暦, presentation/formats.py)."""
+
+    __tablename__ = "user_preferences"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    date_style: Mapped[str] = mapped_column(String(DATE_STYLE_LENGTH))
+
+
+class ConsumableReplacementDone(Base):
+    """A consumable replacement (消耗部品の交換) that was carried out: it leaves the list of those to call about."""
+
+    __tablename__ = "consumable_replacements_done"
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True)
+    done_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ConsoleSession(Base):
