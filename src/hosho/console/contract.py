@@ -14,7 +14,7 @@ from hosho.console.app import SignedIn
 from hosho.domain.program import ProgramVersion
 from hosho.presentation import formats, words
 from hosho.programs.catalog import Catalog
-from hosho.service import contracts
+from hosho.service import adjudication, contracts
 from hosho.service.cases import INTAKE, REPAIR_DESK
 from hosho.service.context import ServiceError
 from hosho.service.refunds import CANCELLERS
@@ -120,6 +120,7 @@ def routes(router: APIRouter) -> None:
                 # The certificate of a contract no longer in force carries this mark (certificates/pdf.py).
                 "ended_mark": ENDED_MARKS[status][0] if status in ENDED_MARKS else None,
                 "history": history(trail),
+                "item_history": adjudication.item_histories(view),
                 "consumable_notice": terms.consumables.notice if terms.consumables else None,
                 "can_intake": op.may(INTAKE),
                 "can_record": op.may(REPAIR_DESK),

@@ -168,6 +168,11 @@ NOTICES = {
     "signed_out": "サインアウトしました。",
     "requested": "修理依頼を受け付けました。",
     "recorded": "記録しました。",
+    "diagnosis": "診断結果を記録しました。お客様へのご案内をご確認ください。",
+    "review_decided": "審査の判定を記録しました。",
+    "dispute_opened": "見解相違のお申し出を受け付けました。",
+    "third_party_opinion": "第三者の意見を記録しました。",
+    "dispute_decided": "見解相違の最終判断を記録しました。",
     "cancelled": "解約を受け付けました。返金額は下記のとおりです。",
     "already_cancelled": "この契約はすでに解約済みです。返金は一度だけで、追加の返金はありません。",
 }

@@ -17,7 +17,7 @@ from hosho.service.calendars import calendar_for
 from hosho.service.commands import DecideDispute, DecideReview, Diagnosis, DisputeOpinion, OpenDispute
 from hosho.service.context import Actor, Hosho, Role, ServiceError, known_program, not_found, retailer_scope
 from hosho.service.contracts import change
-from hosho.service.results import BoardCase, CaseDecision, ReasonView
+from hosho.service.results import BoardCase, CaseDecision, CaseView, ContractView, ReasonView
 from hosho.service.views import case_fields, clause_texts, costs_view
 from hosho.store import models as m
 from hosho.store import repository
@@ -131,6 +131,7 @@ def _decide(
         terms, mode = contract.terms, contract.plan.service_mode.value
         recorded = {**{k: v for k, v in data.items() if v is not None}, "decision": verdict.decision}
         recorded["clauses"] = list(verdict.clauses)
+        recorded["reasoning"] = [reason.reasoning for reason in verdict.reasons if reason.reasoning]
         recorded["by"] = actor.name
         stored.events.append(m.CaseEvent(at=hosho.clock(), kind=kind, on_date=on, data=recorded))
         if verdict.decision == rules.NOT_COVERED and kind == "diagnosis":
@@ -192,3 +193,26 @@ def queue(hosho: Hosho, actor: Actor, *, program: str | None = None, limit: int 
         query = query.where(m.Contract.retailer_id == actor.retailer_id)
     with hosho.reading() as session:
         return [BoardCase(**case_fields(case), program=program_id) for case, program_id in session.execute(query)]
+
+
+def item_histories(view: ContractView) -> dict[str, list[CaseView]]:
+    """Each listed item's cases, by its current serial: a replaced item's earlier serials lead to it."""
+    successor: dict[str, str] = {}
+    for case in view.cases:
+        for event in case.events:
+            data = event.data or {}
+            if event.kind == "replaced" and data.get("old_serial") and data.get("new_serial"):
+                successor[data["old_serial"]] = data["new_serial"]
+
+    def current(serial: str) -> str:
+        seen = {serial}
+        while serial in successor and successor[serial] not in seen:
+            serial = successor[serial]
+            seen.add(serial)
+        return serial
+
+    histories: dict[str, list[CaseView]] = {item.serial: [] for item in view.equipment}
+    for case in view.cases:
+        if case.item_serial is not None:
+            histories.setdefault(current(case.item_serial), []).append(case)
+    return histories
