@@ -83,7 +83,9 @@ def _tell(op: Operator, view: ContractView, case: CaseView) -> dict[str, Any] | 
             return {"title": "要審査", "script": REVIEW_SCRIPT, "reasoning": [], "clauses": [], "decision": "review"}
         return None
     decision = latest.data.get("decision", "")
-    labels = [label for label in latest.data.get("clauses") or () if label in terms.clauses]
+    # The grounds of the decision, not the cost lines' clauses: what the caller is told it rests on.
+    cited = latest.data.get("grounds") or latest.data.get("clauses") or ()
+    labels = [label for label in cited if label in terms.clauses]
     return {
         "title": ADJUDICATION[latest.kind],
         "decision": decision,

@@ -131,11 +131,10 @@ def _decide(
         terms, mode = contract.terms, contract.plan.service_mode.value
         recorded = {**{k: v for k, v in data.items() if v is not None}, "decision": verdict.decision}
         recorded["clauses"] = list(verdict.clauses)
+        recorded["grounds"] = list(dict.fromkeys(label for reason in verdict.reasons for label in reason.clauses))
         recorded["reasoning"] = [reason.reasoning for reason in verdict.reasons if reason.reasoning]
         recorded["by"] = actor.name
         stored.events.append(m.CaseEvent(at=hosho.clock(), kind=kind, on_date=on, data=recorded))
-        if verdict.decision == rules.NOT_COVERED and kind == "diagnosis":
-            stored.outcome = "not_covered"
         # The case's own trail: who decided what, with the note, beside the contract's snapshot.
         session.add(
             m.AuditEntry(
