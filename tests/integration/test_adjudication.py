@@ -166,7 +166,7 @@ def test_a_request_names_its_item_and_a_replacement_records_the_new_serial(hosho
     assert [item.serial for item in view.equipment] == ["C-101", "R-200"]
     assert [case.item_serial for case in view.cases] == ["C-100", "R-200"]
     replaced = view.cases[0].events[-1]
-    assert replaced.data == {"old_serial": "C-100", "new_serial": "C-101"}
+    assert replaced.data == {"serial": "C-101", "old_serial": "C-100", "new_serial": "C-101"}
 
 
 def test_over_http_only_a_supervisor_or_an_admin_decides_a_review(hosho: Hosho) -> None:

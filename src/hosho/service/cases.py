@@ -193,6 +193,8 @@ def record_event(hosho: Hosho, actor: Actor, case_id: int, command: CaseEvent) -
             case.state = CaseState.CLOSED if kind != "repaired" else CaseState.REPAIRED
             if kind == "replaced" and isinstance(command, Progress) and command.serial:
                 data.update(_replace_item(row, stored, command.serial, on))
+        if isinstance(command, Progress) and command.serial and kind != "replaced":
+            raise ServiceError("invalid_request", "serial: only a replacement records a new serial", field="serial")
         stored.events.append(m.CaseEvent(at=hosho.clock(), kind=kind, on_date=on, data=data))
 
     change(hosho, actor, contract_id, f"case.{kind}", act, roles=REPAIR_DESK)
@@ -203,13 +205,14 @@ def record_event(hosho: Hosho, actor: Actor, case_id: int, command: CaseEvent) -
 
 
 def _replace_item(row: m.Contract, stored: m.RepairCase, serial: str, on: date | None) -> dict[str, Any]:
-    """The replacement's new serial: the item keeps its history (the case names the old serial, the event both)."""
+    """The replacement's new serial, kept on the event; when the case names the item, the item takes the new serial
+    and keeps its history (the case names the old serial, the event both)."""
     old = stored.item_serial
     item = next((e for e in row.equipment if old is not None and e.serial == old), None)
     if item is None:
-        raise ServiceError("invalid_request", "the case names no item of the contract to replace", field="serial")
+        return {"serial": serial}
     item.serial, item.serial_key, item.replaced_on = serial, code_key(serial), on
-    return {"old_serial": old, "new_serial": serial}
+    return {"serial": serial, "old_serial": old, "new_serial": serial}
 
 
 def board(
