@@ -145,7 +145,7 @@ def test_a_case_covered_at_intake_is_not_covered_once_the_fault_does_not_reprodu
 
     page.get_by_label("再現しなかった").check()
     page.get_by_label("メモ", exact=True).last.fill("訪問時、冷房・暖房とも正常に動作")
-    page.get_by_role("button", name="診断結果を記録する").click()
+    page.get_by_role("button", name="診断結果を登録する").click()
 
     expect(page.get_by_role("status").first).to_have_text("診断結果を記録しました。お客様へのご案内をご確認ください。")
     tell = page.locator("#tell")
@@ -155,7 +155,7 @@ def test_a_case_covered_at_intake_is_not_covered_once_the_fault_does_not_reprodu
     expect(tell).to_contain_text("故障内容が再現しない場合")
     expect(page.locator(".verdict.not-covered").first).to_contain_text("保証の対象外です")
     expect(page.locator("#events-title + table")).to_contain_text("故障は再現しませんでした。")
-    expect(page.get_by_role("button", name="診断結果を記録する")).to_have_count(0)
+    expect(page.get_by_role("button", name="診断結果を登録する")).to_have_count(0)
     shot(page, "adj-02-diagnosis-not-covered")
     page.get_by_role("link", name="← ご契約に戻る").click()
     expect(page.locator("#products-title + table")).to_contain_text(re.compile(r"1件目.*保証の対象外"))
@@ -171,7 +171,7 @@ def test_a_review_waits_for_a_supervisor_who_decides_it_with_a_note(page: Page, 
     shot(page, "adj-04-review-preview")
     page.get_by_role("button", name="この内容で受け付ける").click()
     expect(page.locator("#review-verdict")).to_contain_text("要審査")
-    expect(page.get_by_role("button", name="判定を記録する")).to_have_count(0)  # an agent does not decide
+    expect(page.get_by_role("button", name="判定を登録する")).to_have_count(0)  # an agent does not decide
     page.get_by_role("button", name="サインアウト").click()
 
     sign_in(page, "kimura")
@@ -185,7 +185,7 @@ def test_a_review_waits_for_a_supervisor_who_decides_it_with_a_note(page: Page, 
     page.get_by_label("保証の対象とする").check()
     page.get_by_label("判断の理由(監査記録に残ります)").fill("代替品は同型で、報告漏れは販売店の手続きによるもの")
     shot(page, "adj-06-review-form")
-    page.get_by_role("button", name="判定を記録する").click()
+    page.get_by_role("button", name="判定を登録する").click()
 
     expect(page.get_by_role("status").first).to_have_text("審査の判定を記録しました。")
     expect(page.locator(".verdict.covered").first).to_contain_text("保証の対象です")
