@@ -157,9 +157,19 @@ def test_a_case_covered_at_intake_is_not_covered_once_the_fault_does_not_reprodu
     expect(page.locator("#events-title + table")).to_contain_text("故障は再現しませんでした。")
     expect(page.get_by_role("button", name="診断結果を登録する")).to_have_count(0)
     shot(page, "adj-02-diagnosis-not-covered")
-    page.get_by_role("link", name="← ご契約に戻る").click()
+
+    # The caller disagrees (第11条): the dispute is dated on the case and waits on the board.
+    page.get_by_label("お申し出の内容").fill("取扱説明書どおりに使っていて、実際に冷えないとのお申し出")
+    page.get_by_role("button", name="お申し出を受け付ける").click()
+    expect(page.get_by_role("status").first).to_have_text("見解相違のお申し出を受け付けました。")
+    expect(page.locator("#tell")).to_contain_text("中立的な第三者の意見を求めたうえで")
+    expect(page.locator(".facts")).to_contain_text("見解相違の受付中")
+    page.get_by_role("link", name="修理案件ボードへ").click()
+    expect(page.locator("#waiting")).to_contain_text("見解相違")
+    shot(page, "adj-03-board-open-dispute")
+    page.goto(f"/console/contracts/{server['ids']['kobayashi']}")
     expect(page.locator("#products-title + table")).to_contain_text(re.compile(r"1件目.*保証の対象外"))
-    shot(page, "adj-03-contract-item-history")
+    shot(page, "adj-03b-contract-item-history")
 
 
 def test_a_review_waits_for_a_supervisor_who_decides_it_with_a_note(page: Page, server: dict[str, Any]) -> None:
@@ -196,4 +206,4 @@ def test_a_review_waits_for_a_supervisor_who_decides_it_with_a_note(page: Page, 
     expect(history).to_contain_text("担当: user:kimura")
     shot(page, "adj-07-review-decided")
     page.get_by_role("link", name="修理案件ボードへ").click()
-    expect(page.locator("#waiting")).to_contain_text("審査待ちの案件、受付中の見解相違はありません。")
+    expect(page.locator("#waiting")).not_to_contain_text(f"契約 {server['ids']['watanabe']} ・")
