@@ -189,3 +189,8 @@ def test_over_http_only_a_supervisor_or_an_admin_decides_a_review(hosho: Hosho) 
     assert (decided.status_code, decided.json()["decision"]) == (200, "covered")
     assert (twice.status_code, twice.json()["code"]) == (409, "review_already_decided")
     assert queue.json() == []
+    with TestClient(create_app(hosho)) as client:
+        keys.ensure_retailer(hosho, code="R1", name="量販店1")
+        retailer = keys.create_key(hosho, role=Role.RETAILER, name="shop", retailer="R1")
+        refused_queue = client.get("/v1/cases/review-queue", headers={"Authorization": f"Bearer {retailer}"})
+    assert refused_queue.status_code == 403

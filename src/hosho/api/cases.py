@@ -158,7 +158,8 @@ def decide_dispute(case_id: CaseId, body: DecideDispute, hosho: HoshoDep, actor:
     response_model=list[BoardCase],
     operation_id="listReviewQueue",
     summary="Cases waiting for a supervisor",
-    description="Cases under review (要審査) and open disputes, oldest first.",
+    description="Cases under review (要審査) and open disputes, oldest first. Not for retailer keys (403).",
+    responses=responses(403),
 )
 def review_queue(hosho: HoshoDep, actor: CurrentActor, program: str | None = None) -> list[BoardCase]:
     return adjudication.queue(hosho, actor, program=program)

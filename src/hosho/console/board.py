@@ -125,7 +125,7 @@ def routes(router: APIRouter) -> None:
         program = program if program in programs else ""
         state = state if state in CASE_STATES else "open"
         items = cases.board(op.hosho, op.actor, program=program or None, state=state)
-        waiting = adjudication.queue(op.hosho, op.actor, program=program or None)
+        waiting = adjudication.queue(op.hosho, op.actor, program=program or None)  # REPAIR_DESK may read it
         today = op.hosho.today()
         return op.render(
             request,

@@ -15,7 +15,16 @@ from hosho.domain.contract import CaseState, DisputeState, ReviewState
 from hosho.domain.contract import Contract as DomainContract
 from hosho.service.calendars import calendar_for
 from hosho.service.commands import DecideDispute, DecideReview, Diagnosis, DisputeOpinion, OpenDispute
-from hosho.service.context import Actor, Hosho, Role, ServiceError, known_program, not_found, retailer_scope
+from hosho.service.context import (
+    Actor,
+    Hosho,
+    Role,
+    ServiceError,
+    forbidden,
+    known_program,
+    not_found,
+    retailer_scope,
+)
 from hosho.service.contracts import change
 from hosho.service.results import BoardCase, CaseDecision, CaseView, ContractView, ReasonView
 from hosho.service.views import case_fields, clause_texts, costs_view
@@ -27,6 +36,7 @@ from hosho.store import repository
 DIAGNOSERS = frozenset({Role.ADMIN, Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR})
 DECIDERS = frozenset({Role.ADMIN, Role.SUPERVISOR})
 DISPUTE_TAKERS = frozenset({Role.ADMIN, Role.AGENT, Role.SUPERVISOR})
+QUEUE_READERS = DIAGNOSERS
 
 Act = Callable[[DomainContract, int, BusinessCalendar], rules.Verdict]
 
@@ -178,7 +188,9 @@ def _case_state(stored: m.RepairCase, case: Any = None) -> dict[str, Any]:
 
 
 def queue(hosho: Hosho, actor: Actor, *, program: str | None = None, limit: int = 200) -> list[BoardCase]:
-    """Cases waiting for a supervisor (要審査) and open disputes, oldest first."""
+    """Cases waiting for a supervisor (要審査) and open disputes, oldest first (not for retailers)."""
+    if actor.role not in QUEUE_READERS:
+        raise forbidden("read the review queue")
     query = (
         select(m.RepairCase, m.Contract.program_id)
         .join(m.Contract)
@@ -188,8 +200,6 @@ def queue(hosho: Hosho, actor: Actor, *, program: str | None = None, limit: int 
     )
     if known_program(hosho, program):
         query = query.where(m.Contract.program_id == program)
-    if actor.role is Role.RETAILER:
-        query = query.where(m.Contract.retailer_id == actor.retailer_id)
     with hosho.reading() as session:
         return [BoardCase(**case_fields(case), program=program_id) for case, program_id in session.execute(query)]
 
