@@ -34,7 +34,7 @@ CASE_STATES = {
 }
 
 # A repair request's decision.
-DECISIONS = {"covered": "保証の対象", "not_covered": "保証の対象外", "review": "要審査(審査担当が判定します)"}
+DECISIONS = {"covered": "保証の対象", "not_covered": "保証の対象外", "review": "要審査"}
 REVIEW_STATES = {"pending": "審査待ち", "decided": "審査済み"}
 DISPUTE_STATES = {"open": "見解相違の受付中", "closed": "見解相違の決着"}
 # What happens to a case after intake (service.adjudication): its decision may change.
