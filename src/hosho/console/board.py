@@ -123,7 +123,8 @@ def routes(router: APIRouter) -> None:
         op.require(cases.REPAIR_DESK)
         programs = _programs(op)
         program = program if program in programs else ""
-        state = state if state in CASE_STATES else "open"
+        # Cases under review are listed apart (審査待ち・見解相違), not as a state of the board.
+        state = state if state in CASE_STATES and state != "review" else "open"
         items = cases.board(op.hosho, op.actor, program=program or None, state=state)
         waiting = adjudication.queue(op.hosho, op.actor, program=program or None)  # REPAIR_DESK may read it
         today = op.hosho.today()
