@@ -15,7 +15,7 @@ from hosho.programs.yamlio import LoadError
 from hosho.scenarios.runner import Abort, Outcome, check_paths, report, safely
 from hosho.settings import Settings, SettingsError
 
-ROLES = ("admin", "agent", "technician", "retailer")
+ROLES = ("admin", "agent", "technician", "retailer", "supervisor")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 from hosho.domain.program import ProgramVersion
 from hosho.presentation.formats import day, moment, yen
-from hosho.presentation.words import DECISIONS, ESTIMATE_OUTCOMES, STATUSES, STEPS, error_message
+from hosho.presentation.words import CASE_STATES, DECISIONS, ESTIMATE_OUTCOMES, STATUSES, STEPS, error_message
 from hosho.programs.catalog import Catalog
 from hosho.scenarios.runner import Outcome, StepResult
 
@@ -71,6 +71,11 @@ def _step(result: StepResult, terms: ProgramVersion | None, catalog: Catalog) ->
         out.append(f"  見積: {amount}{cap} → {ESTIMATE_OUTCOMES[estimate['outcome']]}")
         out += _costs(estimate.get("costs") or ())
         out += _clauses(estimate.get("clauses") or (), terms)
+    elif result.action in CASE_DECISIONS:
+        out += _case_decision(answer)
+        out += _clauses(answer.get("clauses") or (), terms)
+    elif result.action == "repaired":
+        out.append(f"  案件: {CASE_STATES.get(answer['state'], answer['state'])}")
     elif result.action == "cancel":
         out += _cancellation(answer)
         out += _clauses(answer.get("clauses") or (), terms)
@@ -101,7 +106,7 @@ def _repair(decision: dict[str, Any], command: Any, catalog: Catalog) -> list[st
     verdict = (
         f"{DECISIONS['covered']}です(無償修理)"
         if decision["decision"] == "covered"
-        else f"{DECISIONS['not_covered']}です"
+        else f"{DECISIONS[decision['decision']]}です"
     )
     requested = datetime.fromisoformat(decision["requested_at"])
     out = [f"  依頼日時: {moment(requested)}  原因: {cause}", f"  → {verdict}"]
@@ -119,6 +124,21 @@ def _repair(decision: dict[str, Any], command: Any, catalog: Catalog) -> list[st
     if decision.get("deadline") is not None:
         out += _deadline("訪問期限", decision["deadline"])
     out += _costs(decision.get("costs") or ())
+    return out
+
+
+# The steps after intake that answer with the case's decision (service.adjudication).
+CASE_DECISIONS = frozenset({"diagnosis", "decide_review", "dispute", "third_party_opinion", "decide_dispute"})
+
+
+def _case_decision(answer: dict[str, Any]) -> list[str]:
+    out = [f"  → {DECISIONS[answer['decision']]}です"]
+    for reason in answer.get("reasons") or ():
+        if reason.get("reasoning"):
+            out.append(f"    理由: {reason['reasoning']}")
+    if answer.get("visit_by"):
+        out.append(f"  訪問期限: {day(date.fromisoformat(answer['visit_by']))}(判定日から数えます)")
+    out += _costs(answer.get("costs") or ())
     return out
 
 

@@ -20,6 +20,11 @@ BODIES: dict[str, dict[str, Any]] = {
     "/events": {"kind": "shipped", "date": "2026-06-18"},
     "/cancellation": {"date": "2026-07-01"},
     "/advance": {"to": "2026-07-01"},
+    "/diagnosis": {"date": "2026-06-12", "reproduced": False},
+    "/review-decision": {"date": "2026-06-12", "decision": "covered", "note": "x"},
+    "/dispute": {"date": "2026-06-12", "note": "x"},
+    "/opinion": {"date": "2026-06-12", "opinion": "x"},
+    "/dispute/decision": {"date": "2026-06-12", "decision": "covered", "note": "x"},
 }
 
 
@@ -51,7 +56,7 @@ def test_every_route_taking_an_id_answers_a_retailer_alike_for_another_channel_s
         for method in operations
         if "{contract_id}" in path or "{case_id}" in path
     ]
-    assert len(routes) == 14  # with the notices and (on a testing service) advance
+    assert len(routes) == 19  # with the notices, (on a testing service) advance, and adjudication
     for method, template in routes:
         theirs = _call(api, method, template, {"contract_id": cid, "case_id": case_id}, "r2")
         missing = _call(api, method, template, {"contract_id": MISSING, "case_id": MISSING}, "r2")

@@ -24,14 +24,15 @@ from sqlalchemy import select
 
 from hosho.api.app import create_app
 from hosho.domain.calendar import JST
-from hosho.service import cases, commands, contracts, keys
+from hosho.service import adjudication, cases, commands, contracts, keys
 from hosho.service.context import Actor, Hosho, Role, ServiceError
 from hosho.store import models as m
 
 WORST = ("㍿", "⑳", "ﷺ", "𠮷")
 AGENT = Actor("agent:bounds", Role.AGENT)
+ADMIN = Actor("admin:bounds", Role.ADMIN)  # decides reviews and disputes
 # Words of the vocabulary or the catalog: a text of maximal length is no such word, and is refused as such.
-WORDS = {"program", "plan", "kind", "cause", "part", "claim", "retailer"}
+WORDS = {"program", "plan", "kind", "cause", "part", "claim", "retailer", "item"}
 Path = tuple[str | int, ...]
 
 
@@ -122,6 +123,31 @@ def _world(hosho: Hosho) -> World:
     decided = cases.request_repair(hosho, AGENT, created.id, request)
     assert decided.case_id is not None
     return World(hosho, _zest(hosho), created.id, decided.case_id)
+
+
+def _zest_case(world: World, cause: str) -> int:
+    """A new case on the zest contract: covered (normal_use) or not (an excluded cause)."""
+    request = commands.RequestRepair(at=datetime(2025, 6, 3, 10, tzinfo=JST), cause=cause)
+    decided = cases.request_repair(world.hosho, AGENT, world.zest_id, request)
+    assert decided.case_id is not None
+    return decided.case_id
+
+
+def _under_review(world: World) -> int:
+    """A new zest contract whose unreported maker replacement sends its request to review."""
+    contract_id = _zest(world.hosho)
+    replaced = commands.MakerReplacement(date=date(2025, 1, 10), reported=False)
+    contracts.replace_by_maker(world.hosho, AGENT, contract_id, replaced)
+    request = commands.RequestRepair(at=datetime(2025, 6, 3, 10, tzinfo=JST), cause="normal_use")
+    decided = cases.request_repair(world.hosho, AGENT, contract_id, request)
+    assert decided.decision == "review" and decided.case_id is not None
+    return decided.case_id
+
+
+def _disputed(world: World) -> int:
+    case_id = _zest_case(world, "impact_or_water")
+    adjudication.open_dispute(world.hosho, AGENT, case_id, commands.OpenDispute(date=date(2025, 6, 4), note="x"))
+    return case_id
 
 
 def _json(answer: Any) -> dict[str, Any]:
@@ -219,10 +245,40 @@ ACTIONS: dict[type[commands.Command], Action] = {
         lambda w: f"/v1/cases/{w.case_id}/events",
     ),
     commands.Progress: Action(
-        {"kind": "visit_done", "date": "2025-06-05"},
+        {"kind": "replaced", "date": "2025-06-05"},  # a replacement records the new item's serial too
         lambda w, c: _json(cases.record_event(w.hosho, AGENT, w.case_id, c)),
-        lambda w, a, path: _case(w)["events"][-1]["data"]["note"],
+        lambda w, a, path: _case(w)["events"][-1]["data"][str(path[-1])],
         lambda w: f"/v1/cases/{w.case_id}/events",
+    ),
+    commands.Diagnosis: Action(
+        {"date": "2025-06-05"},
+        lambda w, c: _json(adjudication.diagnose(w.hosho, AGENT, _zest_case(w, "normal_use"), c)),
+        lambda w, a, path: a["events"][-1]["data"][str(path[-1])],
+        lambda w: f"/v1/cases/{_zest_case(w, 'normal_use')}/diagnosis",
+    ),
+    commands.DecideReview: Action(
+        {"date": "2025-06-05", "decision": "covered", "note": "x"},
+        lambda w, c: _json(adjudication.decide_review(w.hosho, ADMIN, _under_review(w), c)),
+        lambda w, a, path: a["events"][-1]["data"][str(path[-1])],
+        lambda w: f"/v1/cases/{_under_review(w)}/review-decision",
+    ),
+    commands.OpenDispute: Action(
+        {"date": "2025-06-05", "note": "x"},
+        lambda w, c: _json(adjudication.open_dispute(w.hosho, AGENT, _zest_case(w, "impact_or_water"), c)),
+        lambda w, a, path: a["events"][-1]["data"][str(path[-1])],
+        lambda w: f"/v1/cases/{_zest_case(w, 'impact_or_water')}/dispute",
+    ),
+    commands.DisputeOpinion: Action(
+        {"date": "2025-06-05", "opinion": "x"},
+        lambda w, c: _json(adjudication.record_opinion(w.hosho, AGENT, _disputed(w), c)),
+        lambda w, a, path: a["events"][-1]["data"][str(path[-1])],
+        lambda w: f"/v1/cases/{_disputed(w)}/dispute/opinion",
+    ),
+    commands.DecideDispute: Action(
+        {"date": "2025-06-05", "decision": "not_covered", "note": "x"},
+        lambda w, c: _json(adjudication.decide_dispute(w.hosho, ADMIN, _disputed(w), c)),
+        lambda w, a, path: a["events"][-1]["data"][str(path[-1])],
+        lambda w: f"/v1/cases/{_disputed(w)}/dispute/decision",
     ),
 }
 # Commands with no text of their own (dates, amounts, choices), checked by test_every_command_is_exercised.

@@ -10,9 +10,18 @@ from hosho.api.auth import CurrentActor, HoshoDep
 from hosho.api.contracts import ContractId
 from hosho.api.problems import responses
 from hosho.domain.contract import CaseState
-from hosho.service import cases
-from hosho.service.commands import ID_MAX, CaseEvent, RequestRepair
-from hosho.service.results import BoardCase, CaseProgress, Decision, RepairDecision
+from hosho.service import adjudication, cases
+from hosho.service.commands import (
+    ID_MAX,
+    CaseEvent,
+    DecideDispute,
+    DecideReview,
+    Diagnosis,
+    DisputeOpinion,
+    OpenDispute,
+    RequestRepair,
+)
+from hosho.service.results import BoardCase, CaseDecision, CaseProgress, Decision, RepairDecision
 
 router = APIRouter(tags=["cases"], responses=responses(401, 422, 500))
 
@@ -75,3 +84,82 @@ def record_event(
     actor: CurrentActor,
 ) -> CaseProgress:
     return cases.record_event(hosho, actor, case_id, body)
+
+
+CaseId = Annotated[int, Path(ge=1, le=ID_MAX, description="The case's id")]
+
+
+@router.post(
+    "/cases/{case_id}/diagnosis",
+    response_model=CaseDecision,
+    operation_id="diagnoseCase",
+    summary="Record the technician's diagnosis",
+    description="On the visit, or once a send-back item has arrived: a fault that does not reproduce (zest "
+    "第6条(18)) or a cause the terms exclude makes the case not covered with that clause; the cost lines are "
+    "recomputed. 409 `case_already_repaired` once the repair is done. Repair desk, agents, supervisors, admins.",
+    responses=responses(403, 404, 409),
+)
+def diagnose(case_id: CaseId, body: Diagnosis, hosho: HoshoDep, actor: CurrentActor) -> CaseDecision:
+    return adjudication.diagnose(hosho, actor, case_id, body)
+
+
+@router.post(
+    "/cases/{case_id}/review-decision",
+    response_model=CaseDecision,
+    operation_id="decideReview",
+    summary="Decide a case under review",
+    description="A ground the terms leave to the provider (要審査, zest 第4条第1項(2)): a supervisor or an admin "
+    "records covered or not_covered with a note. Decided once: 409 `review_already_decided`.",
+    responses=responses(403, 404, 409),
+)
+def decide_review(case_id: CaseId, body: DecideReview, hosho: HoshoDep, actor: CurrentActor) -> CaseDecision:
+    return adjudication.decide_review(hosho, actor, case_id, body)
+
+
+@router.post(
+    "/cases/{case_id}/dispute",
+    response_model=CaseDecision,
+    operation_id="openDispute",
+    summary="Open a dispute (見解相違)",
+    description="zest 第11条: the subscriber disputes a not-covered decision. 409 `dispute_not_allowed` on a "
+    "covered case.",
+    responses=responses(403, 404, 409),
+)
+def open_dispute(case_id: CaseId, body: OpenDispute, hosho: HoshoDep, actor: CurrentActor) -> CaseDecision:
+    return adjudication.open_dispute(hosho, actor, case_id, body)
+
+
+@router.post(
+    "/cases/{case_id}/dispute/opinion",
+    response_model=CaseDecision,
+    operation_id="recordDisputeOpinion",
+    summary="Record the third party's opinion",
+    description="The neutral third party's opinion on an open dispute, dated.",
+    responses=responses(403, 404, 409),
+)
+def record_opinion(case_id: CaseId, body: DisputeOpinion, hosho: HoshoDep, actor: CurrentActor) -> CaseDecision:
+    return adjudication.record_opinion(hosho, actor, case_id, body)
+
+
+@router.post(
+    "/cases/{case_id}/dispute/decision",
+    response_model=CaseDecision,
+    operation_id="decideDispute",
+    summary="Decide a dispute",
+    description="The final decision (supervisor or admin) closes the dispute; covered reopens the case.",
+    responses=responses(403, 404, 409),
+)
+def decide_dispute(case_id: CaseId, body: DecideDispute, hosho: HoshoDep, actor: CurrentActor) -> CaseDecision:
+    return adjudication.decide_dispute(hosho, actor, case_id, body)
+
+
+@router.get(
+    "/cases/review-queue",
+    response_model=list[BoardCase],
+    operation_id="listReviewQueue",
+    summary="Cases waiting for a supervisor",
+    description="Cases under review (要審査) and open disputes, oldest first. Not for retailer keys (403).",
+    responses=responses(403),
+)
+def review_queue(hosho: HoshoDep, actor: CurrentActor, program: str | None = None) -> list[BoardCase]:
+    return adjudication.queue(hosho, actor, program=program)

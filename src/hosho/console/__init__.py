@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.staticfiles import StaticFiles
 
 from hosho.console import (
+    adjudication,
     auth,
     board,
     calendar,
@@ -46,7 +47,7 @@ def create_console(
         dependencies=[Depends(csrf_guard)],
         include_in_schema=False,
     )
-    pages_of_contracts = (contract, repairs, board, cancel, changes)
+    pages_of_contracts = (contract, repairs, board, adjudication, cancel, changes)
     for pages in (auth, lookup, *pages_of_contracts, replacements, calendar, payouts, calls, mine):
         pages.routes(router)
     # Last, and without the CSRF check: any other path under /console is the console's own Japanese 404 page,

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
+from hosho.console import adjudication as adjudication_pages
 from hosho.console import forms
 from hosho.console.app import Operator, SignedIn, redirect
 from hosho.presentation.words import CASE_STATES, EVENTS
-from hosho.service import cases, contracts, people
+from hosho.service import adjudication, cases, contracts, people
 from hosho.service.commands import Estimate, ItemArrived, Progress
 from hosho.service.context import ServiceError
 from hosho.service.results import CaseView, ContractView
@@ -77,21 +78,63 @@ def _case_of(op: Operator, contract_id: int, case_id: int) -> tuple[ContractView
     return view, case
 
 
+def _case_values(op: Operator) -> dict[str, str]:
+    return {
+        "kind": "",
+        "on": op.hosho.today().isoformat(),
+        "amount": "",
+        "check_sheet_on": "",
+        "note": "",
+        "repairable": "on",
+    }
+
+
+def show_case(
+    request: Request,
+    op: Operator,
+    contract_id: int,
+    case_id: int,
+    errors: dict[str, str],
+    values: dict[str, str] | None = None,
+) -> Response:
+    """A case's page: its facts, the repair desk's form, what to tell the caller, the forms after intake."""
+    view, case = _case_of(op, contract_id, case_id)
+    status = 200 if not errors else 422
+    return op.render(
+        request,
+        "case.html",
+        {
+            "c": view,
+            "case": _progress(case, op.hosho.today()),
+            "causes": op.hosho.rules.catalog.vocabulary.causes,
+            "can_record": op.may(cases.REPAIR_DESK) and case.covered and case.state != "review",
+            "values": values or _case_values(op),
+            "errors": errors,
+            "events": EVENTS,
+            **adjudication_pages.context(op, view, case),
+        },
+        status=status,
+    )
+
+
 def routes(router: APIRouter) -> None:
     @router.get("/cases", name="console.board")
     def board(request: Request, op: SignedIn, program: str = "", state: str = "open") -> Response:
         op.require(cases.REPAIR_DESK)
         programs = _programs(op)
         program = program if program in programs else ""
-        state = state if state in CASE_STATES else "open"
+        # Cases under review are listed apart (審査待ち・見解相違), not as a state of the board.
+        state = state if state in CASE_STATES and state != "review" else "open"
         items = cases.board(op.hosho, op.actor, program=program or None, state=state)
+        waiting = adjudication.queue(op.hosho, op.actor, program=program or None)  # REPAIR_DESK may read it
         today = op.hosho.today()
         return op.render(
             request,
             "board.html",
             {
                 "board": arrange(items, today),
-                "holders": people.contract_names(op.hosho, (item.contract_id for item in items)),
+                "holders": people.contract_names(op.hosho, [item.contract_id for item in (*items, *waiting)]),
+                "waiting": [_progress(case, today) for case in waiting],
                 "programs": programs,
                 "program": program,
                 "state": state,
@@ -99,30 +142,9 @@ def routes(router: APIRouter) -> None:
             },
         )
 
-    def case_page(
-        request: Request, op: Operator, contract_id: int, case_id: int, values: dict[str, str], errors: dict[str, str]
-    ) -> Response:
-        view, case = _case_of(op, contract_id, case_id)
-        status = 200 if not errors else 422
-        return op.render(
-            request,
-            "case.html",
-            {
-                "c": view,
-                "case": _progress(case, op.hosho.today()),
-                "causes": op.hosho.rules.catalog.vocabulary.causes,
-                "can_record": op.may(cases.REPAIR_DESK) and case.covered,
-                "values": values,
-                "errors": errors,
-                "events": EVENTS,
-            },
-            status=status,
-        )
-
     @router.get("/contracts/{contract_id}/cases/{case_id}", name="console.case")
     def case(request: Request, op: SignedIn, contract_id: int, case_id: int) -> Response:
-        values = {"kind": "", "on": op.hosho.today().isoformat(), "amount": "", "check_sheet_on": "", "note": ""}
-        return case_page(request, op, contract_id, case_id, {**values, "repairable": "on"}, {})
+        return show_case(request, op, contract_id, case_id, {})
 
     @router.post("/contracts/{contract_id}/cases/{case_id}/events", name="console.record")
     def record(
@@ -164,11 +186,11 @@ def routes(router: APIRouter) -> None:
         else:
             event = forms.command(errors, Progress, {"kind": chosen, "date": day, "note": memo}, LABELS)
         if event is None:
-            return case_page(request, op, contract_id, case_id, values, errors)
+            return show_case(request, op, contract_id, case_id, errors, values)
         try:
             cases.record_event(op.hosho, op.actor, case_id, event)
         except ServiceError as error:
             if not forms.refused(errors, error, LABELS):
                 raise
-            return case_page(request, op, contract_id, case_id, values, errors)
+            return show_case(request, op, contract_id, case_id, errors, values)
         return redirect(f"/console/contracts/{contract_id}/cases/{case_id}?notice=recorded")

@@ -15,7 +15,7 @@ from hosho.domain.program import ProgramVersion
 from hosho.presentation import formats, words
 from hosho.presentation.formats import DateStyle
 from hosho.programs.catalog import Catalog
-from hosho.service import contracts, people
+from hosho.service import adjudication, contracts, people
 from hosho.service.cases import INTAKE, REPAIR_DESK
 from hosho.service.context import ServiceError
 from hosho.service.refunds import CANCELLERS
@@ -124,6 +124,7 @@ def routes(router: APIRouter) -> None:
                 "ended_mark": ENDED_MARKS[status][0] if status in ENDED_MARKS else None,
                 "history": history(trail, names, op.date_style),
                 "retailer_name": people.retailer_name(op.hosho, view.retailer),
+                "item_history": adjudication.item_histories(view),
                 "consumable_notice": terms.consumables.notice if terms.consumables else None,
                 "can_intake": op.may(INTAKE),
                 "can_record": op.may(REPAIR_DESK),

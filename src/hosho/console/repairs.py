@@ -29,6 +29,7 @@ LABELS = {
     "country": ("country", "故障した場所"),
     "install_height_m": ("install_height_m", "設置場所の高さ"),
     "needs_parts": ("needs_parts", "部品交換の要否"),
+    "item": ("item", "故障した機器"),
 }
 
 
@@ -43,9 +44,10 @@ class Intake:
     install_height_m: str = ""
     claim: str = "repair"
     country: str = "JP"
+    item: str = ""
     errors: forms.FormErrors = field(default_factory=forms.FormErrors)
 
-    def request(self, terms: ProgramVersion, vocabulary: Any) -> RequestRepair | None:
+    def request(self, terms: ProgramVersion, vocabulary: Any, serials: set[str] | None = None) -> RequestRepair | None:
         """The service's command, or None with each problem said next to its field."""
         errors = self.errors
         at = forms.local_datetime(errors, "requested_at", self.requested_at, "依頼日時")
@@ -54,6 +56,7 @@ class Intake:
         claim = forms.choice(errors, "claim", self.claim, {"repair", *terms.requests.claims}, "ご請求の内容")
         country = forms.choice(errors, "country", self.country, COUNTRIES, "故障した場所")
         height = forms.metres(errors, "install_height_m", self.install_height_m, "設置場所の高さ")
+        item = forms.choice(errors, "item", self.item, serials or set(), "故障した機器") if self.item else None
         values = {
             "at": at,
             "cause": cause,
@@ -62,6 +65,7 @@ class Intake:
             "part": part or None,
             "install_height_m": height,
             "claim": claim,
+            "item": item or None,
         }
         return forms.command(errors, RequestRepair, values, LABELS)
 
@@ -74,9 +78,10 @@ def _intake_form(
     install_height_m: Annotated[str, Form()] = "",
     claim: Annotated[str, Form()] = "repair",
     country: Annotated[str, Form()] = "JP",
+    item: Annotated[str, Form()] = "",
 ) -> Intake:
     """The posted intake form, for the preview and the save alike (a checkbox posts "on" or nothing)."""
-    return Intake(requested_at, cause, needs_parts == "on", part, install_height_m, claim, country)
+    return Intake(requested_at, cause, needs_parts == "on", part, install_height_m, claim, country, item)
 
 
 IntakeForm = Annotated[Intake, Depends(_intake_form)]
@@ -134,7 +139,7 @@ def routes(router: APIRouter) -> None:
     def preview(request: Request, op: SignedIn, contract_id: int, intake: IntakeForm) -> Response:
         op.require(cases.INTAKE)
         view, terms = contract_and_terms(op, contract_id)
-        data = intake.request(terms, op.hosho.rules.catalog.vocabulary)
+        data = intake.request(terms, op.hosho.rules.catalog.vocabulary, {e.serial for e in view.equipment})
         decision: Decision | None = None
         refusal = None
         if data is not None:
@@ -163,8 +168,8 @@ def routes(router: APIRouter) -> None:
     @router.post("/contracts/{contract_id}/repair", name="console.repair_save")
     def save(request: Request, op: SignedIn, contract_id: int, intake: IntakeForm) -> Response:
         op.require(cases.INTAKE)
-        _, terms = contract_and_terms(op, contract_id)
-        data = intake.request(terms, op.hosho.rules.catalog.vocabulary)
+        view, terms = contract_and_terms(op, contract_id)
+        data = intake.request(terms, op.hosho.rules.catalog.vocabulary, {e.serial for e in view.equipment})
         if data is None:
             return page(request, op, contract_id, intake, None)
         try:

@@ -63,8 +63,19 @@ class Application:
 
 class CaseState(StrEnum):
     OPEN = "open"
+    REVIEW = "review"  # waits for a supervisor: the terms leave the outcome to the provider (要審査)
     REPAIRED = "repaired"
     REPLACED = "replaced"
+    CLOSED = "closed"
+
+
+class ReviewState(StrEnum):
+    PENDING = "pending"
+    DECIDED = "decided"
+
+
+class DisputeState(StrEnum):
+    OPEN = "open"
     CLOSED = "closed"
 
 
@@ -78,6 +89,10 @@ class RepairCase:
     repair_due: date | None = None
     estimate: int | None = None
     latest_event: date | None = None  # the day it was requested, then of its latest event (domain.chronology)
+    visit_by: date | None = None
+    review: ReviewState | None = None
+    dispute: DisputeState | None = None
+    item: str | None = None  # the serial of the failed item, when the request names one
 
 
 @dataclass(slots=True)

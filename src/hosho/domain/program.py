@@ -143,6 +143,11 @@ class RequestRule:
     claims: Mapping[str, tuple[str, ...]]  # indirect-damage claims and the labels refusing them
     claims_reasoning: str
     covered_clauses: tuple[str, ...]
+    review: frozenset[str] = frozenset()  # grounds left to the provider's judgement: the answer is `review`
+    recorders_only_parts: frozenset[str] = frozenset()  # excluded only on a recorder (ipro's SD cards)
+    not_reproduced_cause: str = "not_reproducible"
+    dispute_clauses: tuple[str, ...] = ()  # zest 第11条 見解相違
+    dispute_reasoning: str = ""
 
 
 @dataclass(frozen=True, slots=True)

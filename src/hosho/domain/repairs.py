@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from hosho.domain.calendar import BusinessCalendar, OutsideCalendar, Reception, receive
 from hosho.domain.chronology import check_case_event, check_request_in_order, jst_day, record, record_case_event
-from hosho.domain.contract import CaseState, Contract, DomainError, RepairCase, Status
+from hosho.domain.contract import CaseState, Contract, DomainError, Equipment, RepairCase, ReviewState, Status
 from hosho.domain.lifecycle import not_paid
 from hosho.domain.program import CauseRule, CostLine, Payer, ServiceMode
 
@@ -24,6 +24,7 @@ class RepairRequest:
     part: str | None = None
     install_height_m: Decimal | None = None
     claim: str = REPAIR_CLAIM
+    item: str | None = None  # the serial of the failed equipment item
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,11 @@ class RepairDecision:
     costs: tuple[CostLine, ...]
     case_number: int
     version: str
+    review: bool = False  # only grounds the terms leave to the provider's judgement: a supervisor decides
+
+    @property
+    def verdict(self) -> str:
+        return "covered" if self.covered else "review" if self.review else "not_covered"
 
     @property
     def received_on(self) -> date:
@@ -114,11 +120,15 @@ def decide_repair(contract: Contract, request: RepairRequest, calendar: Business
         raise DomainError("invalid_request", str(error), field="at") from None
     requested_on = reception.requested_at.date()
     contract.refresh(requested_on)
+    item = _item(contract, request.item)
 
-    reasons = _grounds(contract, request, requested_on, cause_rule)
+    reasons = _grounds(contract, request, requested_on, cause_rule, item)
     above = _above_height(contract, request)
     island, onsite = contract.site.remote_island, contract.maker_onsite_repair
     deadline = None
+    # Grounds the terms leave to the provider (「対象とならない場合がある」) make the answer `review`, unless another
+    # ground takes the request out of cover anyway.
+    review = bool(reasons) and all(reason.key in rules.review for reason in reasons)
     if reasons:
         covered = False
         # Outside the plan everything is the subscriber's; only lines quoting separately still matter.
@@ -142,8 +152,16 @@ def decide_repair(contract: Contract, request: RepairRequest, calendar: Business
                 "visit_by", visit_by, reception.received_on, level.business_days, level.clauses, skipped
             )
 
-    case = RepairCase(number=len(contract.cases) + 1, received_on=reception.received_on, covered=covered)
-    if not covered:
+    case = RepairCase(
+        number=len(contract.cases) + 1,
+        received_on=reception.received_on,
+        covered=covered,
+        visit_by=deadline.due if deadline else None,
+        item=item.serial if item else None,
+    )
+    if review:
+        case.state, case.review = CaseState.REVIEW, ReviewState.PENDING
+    elif not covered:
         case.state = CaseState.CLOSED
     contract.cases.append(case)
     record_case_event(contract, case, requested_on)
@@ -156,7 +174,19 @@ def decide_repair(contract: Contract, request: RepairRequest, calendar: Business
         costs=costs,
         case_number=case.number,
         version=terms.version,
+        review=review,
     )
+
+
+def _item(contract: Contract, serial: str | None) -> Equipment | None:
+    """The failed item a request names, by its serial as the contract lists it."""
+    if serial is None:
+        return None
+    wanted = serial.strip()
+    for item in contract.equipment:
+        if item.serial.strip() == wanted:
+            return item
+    raise DomainError("invalid_request", f"the contract lists no item with serial {serial!r}", field="item")
 
 
 def _covered_answer(
@@ -181,7 +211,7 @@ def _covered_answer(
 
 
 def _grounds(
-    contract: Contract, request: RepairRequest, requested_on: date, cause_rule: CauseRule
+    contract: Contract, request: RepairRequest, requested_on: date, cause_rule: CauseRule, item: Equipment | None
 ) -> tuple[Reason, ...]:
     """Every ground that takes the request out of cover, in the order an agent would explain them."""
     rules = contract.terms.requests
@@ -208,11 +238,20 @@ def _grounds(
         grounds.append(Reason(f"cause:{request.cause}", cause_rule.clauses, cause_rule.reasoning))
     elif not request.needs_parts and rules.no_parts_needed:
         grounds.append(Reason("no_parts_needed", rules.no_parts_needed))
-    if request.part is not None and request.part in rules.excluded_parts:
+    if request.part is not None and request.part in rules.excluded_parts and _part_excluded(contract, request, item):
         grounds.append(Reason(f"part:{request.part}", rules.excluded_parts[request.part]))
     if _above_height(contract, request):
         grounds.append(Reason("above_height", rules.height_clauses))
     return tuple(grounds)
+
+
+def _part_excluded(contract: Contract, request: RepairRequest, item: Equipment | None) -> bool:
+    """ipro 一部レコーダーのSDカードは対象外: a named item that is not a recorder keeps its card covered. Without a
+    named item the exclusion applies, as the terms state it."""
+    if request.part not in contract.terms.requests.recorders_only_parts or item is None:
+        return True
+    kind = contract.terms.equipment_kinds.get(item.kind)
+    return kind is not None and kind.recorder
 
 
 def _above_height(contract: Contract, request: RepairRequest) -> bool:

@@ -15,14 +15,36 @@ STATUSES = {
     "transferred": "譲渡により終了",
 }
 
-ROLES = {"admin": "管理者", "agent": "コールセンター", "technician": "修理担当", "retailer": "販売店"}
+ROLES = {
+    "admin": "管理者",
+    "agent": "コールセンター",
+    "technician": "修理担当",
+    "retailer": "販売店",
+    "supervisor": "審査担当",
+}
 
 SERVICE_MODES = {"onsite": "オンサイト", "sendback": "センドバック", "maker": "メーカー保証に準ずる"}
 
-CASE_STATES = {"open": "対応中", "repaired": "修理済み", "replaced": "代替品の提供", "closed": "完了"}
+CASE_STATES = {
+    "open": "対応中",
+    "review": "審査待ち",
+    "repaired": "修理済み",
+    "replaced": "代替品の提供",
+    "closed": "完了",
+}
 
 # A repair request's decision.
-DECISIONS = {"covered": "保証の対象", "not_covered": "保証の対象外"}
+DECISIONS = {"covered": "保証の対象", "not_covered": "保証の対象外", "review": "要審査"}
+REVIEW_STATES = {"pending": "審査待ち", "decided": "審査済み"}
+DISPUTE_STATES = {"open": "見解相違の受付中", "closed": "見解相違の決着"}
+# What happens to a case after intake (service.adjudication): its decision may change.
+ADJUDICATION = {
+    "diagnosis": "診断結果",
+    "review_decided": "審査の判定",
+    "dispute_opened": "見解相違の申し出",
+    "third_party_opinion": "第三者の意見",
+    "dispute_decided": "見解相違の最終判断",
+}
 
 # Progress of a case, in the order the repair desk records it.
 EVENTS = {
@@ -34,7 +56,7 @@ EVENTS = {
     "shipped": "返却品の発送",
     "replaced": "代替品の提供",
 }
-EVENT_HISTORY = {"requested": "修理依頼の受付", **EVENTS}
+EVENT_HISTORY = {"requested": "修理依頼の受付", **EVENTS, **ADJUDICATION}
 
 ESTIMATE_OUTCOMES = {
     "repair": "修理します",
@@ -58,6 +80,7 @@ ACTIONS = {
     "notice.call_recorded": "お客様へのご連絡の記録",
     "case.requested": "修理依頼の受付",
     **{f"case.{kind}": label for kind, label in EVENTS.items()},
+    **{f"case.{kind}": label for kind, label in ADJUDICATION.items()},
 }
 
 # Who did something, when it was Hosho itself or one of its tools rather than a person (audit trail, history).
@@ -95,6 +118,12 @@ STEPS = {
     "transfer_ownership": "所有者の変更(譲渡)",
     "report_change": "変更の届出",
     "manufacturer_replacement": "メーカー・販売店による代替品の提供",
+    "repaired": "修理完了",
+    "diagnosis": "診断結果",
+    "decide_review": "審査の判定",
+    "dispute": "見解相違の申し出",
+    "third_party_opinion": "第三者の意見",
+    "decide_dispute": "見解相違の最終判断",
 }
 
 # Error codes of the service layer, as an agent would say them to a caller.
@@ -102,6 +131,13 @@ ERRORS = {
     "not_found": "お探しの情報は見つかりませんでした。番号をお確かめください。",
     "no_page": "お探しのページは見つかりませんでした。アドレスをお確かめください。",
     "forbidden": "この操作を行う権限がありません。",
+    "case_already_repaired": "この案件は修理が完了しているため、診断結果で判定を変えることはできません。",
+    "item_not_arrived": "センドバックの修理品がまだ到着していません。到着を記録してから診断を入力してください。",
+    "not_in_review": "この案件は審査待ちではありません。",
+    "review_already_decided": "この案件の審査はすでに判定済みです。",
+    "dispute_not_allowed": "保証対象と判定された案件には見解相違の申し出はできません。",
+    "dispute_already_open": "この案件の見解相違はすでに受け付けています。",
+    "no_open_dispute": "この案件に受付中の見解相違はありません。",
     "not_paid": "保証料金のお支払いが確認できていないため、加入者証が発行されていません。お受けできません。",
     "already_paid": "保証料金はすでにお支払い済みです。",
     "contract_not_active": "この契約は現在有効ではないため、お受けできません。",
@@ -154,6 +190,11 @@ NOTICES = {
     "signed_out": "サインアウトしました。",
     "requested": "修理依頼を受け付けました。",
     "recorded": "記録しました。",
+    "diagnosis": "診断結果を記録しました。お客様へのご案内をご確認ください。",
+    "review_decided": "審査の判定を記録しました。",
+    "dispute_opened": "見解相違のお申し出を受け付けました。",
+    "third_party_opinion": "第三者の意見を記録しました。",
+    "dispute_decided": "見解相違の最終判断を記録しました。",
     "cancelled": "解約を受け付けました。返金額は下記のとおりです。",
     "already_cancelled": "この契約はすでに解約済みです。返金は一度だけで、追加の返金はありません。",
     "settings_saved": "表示の設定を保存しました。",

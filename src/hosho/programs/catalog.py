@@ -241,6 +241,11 @@ def _check_rules(
                 _window(window)
             except ValueError as exc:
                 problem(("calendar", "reception", day, index), str(exc))
+    if rules.requests.not_reproduced_cause not in rules.causes:
+        problem(("requests", "not_reproduced_cause"), f"no rule for cause {rules.requests.not_reproduced_cause!r}")
+    for index, ground in enumerate(rules.requests.review):
+        if not getattr(rules.requests, ground, None) and ground != "above_height":
+            problem(("requests", "review", index), f"{ground} names no clause in requests: nothing to review")
     if vocabulary is not None:
         for cause in vocabulary.causes:
             if cause not in rules.causes:
@@ -251,6 +256,9 @@ def _check_rules(
         for part in rules.requests.excluded_parts:
             if part not in vocabulary.parts:
                 problem(("requests", "excluded_parts", part), f"unknown part {part!r}")
+        for index, part in enumerate(rules.requests.recorders_only_parts):
+            if part not in rules.requests.excluded_parts:
+                problem(("requests", "recorders_only_parts", index), f"part {part!r} is not in excluded_parts")
         for claim in rules.requests.claims:
             if claim not in vocabulary.claims or claim == "repair":
                 problem(("requests", "claims", claim), f"unknown claim {claim!r}")
@@ -388,6 +396,11 @@ def _build(
             claims={claim: _labels(labels) for claim, labels in requests.claims.items()},
             claims_reasoning=requests.claims_reasoning,
             covered_clauses=_labels(requests.covered),
+            review=frozenset(requests.review),
+            recorders_only_parts=frozenset(requests.recorders_only_parts),
+            not_reproduced_cause=requests.not_reproduced_cause,
+            dispute_clauses=_labels(requests.dispute_clauses),
+            dispute_reasoning=requests.dispute_reasoning,
         ),
         costs=tuple(_cost(line) for line in rules.costs),
         replacement_costs=tuple(_cost(line) for line in rules.replacement_costs),

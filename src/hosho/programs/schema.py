@@ -160,6 +160,19 @@ class LevelIn(Strict):
     clauses: Labels
 
 
+ReviewGround = Literal[
+    "cancelled",
+    "ended",
+    "transferred",
+    "before_coverage",
+    "after_coverage",
+    "abroad",
+    "unreported_replacement",
+    "no_parts_needed",
+    "above_height",
+]
+
+
 class RequestsIn(Strict):
     covered: Labels
     cancelled: Labels
@@ -175,6 +188,15 @@ class RequestsIn(Strict):
     height_clauses: Labels = []
     claims: dict[str, Labels]
     claims_reasoning: str = ""
+    # Grounds the terms leave to the provider's judgement (「対象とならない場合がある」): `review`, not `not_covered`.
+    review: list[ReviewGround] = []
+    # Parts whose exclusion concerns recorders' items only (ipro: 一部レコーダーのSDカードは対象外).
+    recorders_only_parts: list[str] = []
+    # The cause whose rule a technician's "not reproduced" finding applies (zest 第6条(18)).
+    not_reproduced_cause: str = "not_reproducible"
+    # 見解相違 (zest 第11条): a not-covered case may be disputed; the labels, or the reasoning where none.
+    dispute_clauses: Labels = []
+    dispute_reasoning: str = ""
 
 
 class CauseIn(Strict):

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from hosho.programs.catalog import Catalog
-from hosho.scenarios.runner import Abort, Outcome, Reply, check_file, labels
+from hosho.scenarios.runner import Abort, CaseAction, Outcome, Reply, check_file, labels
 from hosho.service import commands as c
 
 
@@ -69,6 +69,9 @@ class Http:
     def advance(self, contract_id: int, command: c.Advance) -> Reply:
         return self._call("POST", f"/v1/contracts/{contract_id}/advance", command)
 
+    def case_action(self, case_id: int, command: CaseAction) -> Reply:
+        return self._call("POST", f"/v1/cases/{case_id}{CASE_ROUTES[type(command)]}", command)
+
     def _call(self, method: str, path: str, command: c.Command | None = None) -> Reply:
         """The answer, or the refusal's facts; the run stops when the service cannot answer or refuses the key."""
         body = command.model_dump(mode="json") if command is not None else None
@@ -102,6 +105,16 @@ ROUTES: dict[type[c.Command], str] = {
     c.TransferOwnership: "/ownership-transfer",
     c.ReportChange: "/change-reports",
     c.MakerReplacement: "/manufacturer-replacement",
+}
+
+
+# The route of each action on a case after intake, under /v1/cases/{id}.
+CASE_ROUTES: dict[type[c.Command], str] = {
+    c.Diagnosis: "/diagnosis",
+    c.DecideReview: "/review-decision",
+    c.OpenDispute: "/dispute",
+    c.DisputeOpinion: "/dispute/opinion",
+    c.DecideDispute: "/dispute/decision",
 }
 
 

@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from hosho.engine import Engine
-from hosho.scenarios.runner import Outcome, Reply, check_file
-from hosho.service import calendars, cases, contracts, notices, refunds
+from hosho.scenarios.runner import CaseAction, Outcome, Reply, check_file
+from hosho.service import adjudication, calendars, cases, contracts, notices, refunds
 from hosho.service import commands as c
 from hosho.service.context import Actor, Hosho, Role, ServiceError, create_hosho
 from hosho.store.db import make_engine, migrate
@@ -54,6 +54,10 @@ class Service:
     def advance(self, contract_id: int, command: c.Advance) -> Reply:
         return self._call(lambda: notices.advance(self.hosho, self.actor, contract_id, command))
 
+    def case_action(self, case_id: int, command: CaseAction) -> Reply:
+        action = CASE_ACTIONS[type(command)]
+        return self._call(lambda: action(self.hosho, self.actor, case_id, command))
+
     @staticmethod
     def _call(call: Callable[[], Any]) -> Reply:
         try:
@@ -72,6 +76,16 @@ ACTIONS: dict[type[c.Command], Callable[[Hosho, Actor, int, Any], Any]] = {
     c.MakerReplacement: contracts.replace_by_maker,
     c.RequestRepair: cases.request_repair,
     c.Cancel: refunds.cancel_contract,
+}
+
+
+# The service function of each action on a case after intake (hosho.service.adjudication).
+CASE_ACTIONS: dict[type[c.Command], Callable[[Hosho, Actor, int, Any], Any]] = {
+    c.Diagnosis: adjudication.diagnose,
+    c.DecideReview: adjudication.decide_review,
+    c.OpenDispute: adjudication.open_dispute,
+    c.DisputeOpinion: adjudication.record_opinion,
+    c.DecideDispute: adjudication.decide_dispute,
 }
 
 

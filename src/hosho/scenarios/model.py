@@ -39,7 +39,17 @@ ACTIONS: dict[str, type[c.Command]] = {
     "report_change": c.ReportChange,
     "manufacturer_replacement": c.MakerReplacement,
     "advance": c.Advance,
+    "repaired": c.Progress,
+    "diagnosis": c.Diagnosis,
+    "decide_review": c.DecideReview,
+    "dispute": c.OpenDispute,
+    "third_party_opinion": c.DisputeOpinion,
+    "decide_dispute": c.DecideDispute,
 }
+# Fields an action fixes: `repaired` is the repair desk's progress event of that kind.
+PRESET: dict[str, dict[str, Any]] = {"repaired": {"kind": "repaired"}}
+# The actions on a case after intake (hosho.service.adjudication), and the case each addresses (runner).
+CASE_ACTIONS = (c.Diagnosis, c.DecideReview, c.OpenDispute, c.DisputeOpinion, c.DecideDispute)
 
 # What each action may expect (scenarios.md); `error` and `clauses` are allowed everywhere.
 EXPECT_KEYS: dict[str, frozenset[str]] = {
@@ -53,6 +63,12 @@ EXPECT_KEYS: dict[str, frozenset[str]] = {
     "report_change": frozenset({"status"}),
     "manufacturer_replacement": frozenset({"coverage_start", "coverage_end", "status"}),
     "advance": frozenset({"status", "notices"}),
+    "repaired": frozenset({"status"}),
+    "diagnosis": frozenset({"decision", "status"}),
+    "decide_review": frozenset({"decision", "status", "visit_by"}),
+    "dispute": frozenset({"decision", "status"}),
+    "third_party_opinion": frozenset({"decision", "status"}),
+    "decide_dispute": frozenset({"decision", "status", "visit_by"}),
 }
 DATE_KEYS = frozenset({"coverage_start", "coverage_end", "visit_by", "received_on", "repair_due", "around"})
 
@@ -157,9 +173,10 @@ def parse_scenario(document: Document, catalog: Catalog) -> Scenario:
         action = actions[0]
         expect = raw.get("expect")
         try:
-            command: c.Command | Invalid = ACTIONS[action].model_validate(
-                raw[action] if raw[action] is not None else {}
-            )
+            given = raw[action] if raw[action] is not None else {}
+            if action in PRESET and isinstance(given, dict):
+                given = {**given, **PRESET[action]}
+            command: c.Command | Invalid = ACTIONS[action].model_validate(given)
         except ValidationError as exc:
             if not (isinstance(expect, dict) and expect.get("error") == "invalid_request"):
                 problems.extend(problems_from(exc, document, (*where, action)))

@@ -20,6 +20,7 @@ from hosho.scenarios import model as m
 from hosho.service import commands as c
 
 Json = dict[str, Any]
+CaseAction = c.Diagnosis | c.DecideReview | c.OpenDispute | c.DisputeOpinion | c.DecideDispute
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,8 @@ class Transport(Protocol):
     def set_closures(self, program: str, command: c.SetClosures) -> Reply: ...
 
     def advance(self, contract_id: int, command: c.Advance) -> Reply: ...
+
+    def case_action(self, case_id: int, command: CaseAction) -> Reply: ...
 
 
 @dataclass(slots=True)
@@ -194,8 +197,10 @@ class Steps:
         if isinstance(command, m.Invalid):
             refused = Reply.refused("invalid_request", field=command.field, message=command.message)
             return StepResult(step.index, step.action, command, refused.body)
-        if isinstance(command, c.ItemArrived | c.Estimate):
+        if isinstance(command, c.ItemArrived | c.Estimate | c.Progress):
             reply, facts = self._case_event(command)
+        elif isinstance(command, m.CASE_ACTIONS):
+            reply, facts = self._case_action(command)
         elif isinstance(command, c.Advance):
             assert self.contract_id is not None, "steps follow a successful enrolment"
             reply = self.transport.advance(self.contract_id, command)
@@ -206,7 +211,7 @@ class Steps:
             facts = FACTS[type(command)](reply.body) if reply.ok else reply.body
         return StepResult(step.index, step.action, command, facts, reply.body if reply.ok else None)
 
-    def _case_event(self, command: c.ItemArrived | c.Estimate) -> tuple[Reply, dict[str, Any]]:
+    def _case_event(self, command: c.ItemArrived | c.Estimate | c.Progress) -> tuple[Reply, dict[str, Any]]:
         """Arrival and estimate are events of the contract's current case (its last covered open one)."""
         assert self.contract_id is not None
         found = self.transport.contract(self.contract_id)
@@ -227,6 +232,8 @@ class Steps:
         if not after.ok:
             return after, after.body
         answer, status = reply.body, after.body["status"]
+        if isinstance(command, c.Progress):
+            return reply, {"status": status, "clauses": []}
         if isinstance(command, c.ItemArrived):
             deadline = answer.get("deadline") or {}
             return reply, {
@@ -240,6 +247,27 @@ class Steps:
             "replacement_limit": estimate.get("replacement_limit"),
             "status": status,
             "clauses": labels(estimate.get("clauses")),
+        }
+
+    def _case_action(self, command: CaseAction) -> tuple[Reply, dict[str, Any]]:
+        """Diagnosis, review and dispute address the case they concern (see `_addressed`)."""
+        assert self.contract_id is not None
+        found = self.transport.contract(self.contract_id)
+        if not found.ok:
+            return found, found.body
+        case = _addressed(found.body.get("cases") or [], command)
+        if case is None:
+            refused = Reply.refused("no_open_case")
+            return refused, refused.body
+        reply = self.transport.case_action(case["id"], command)
+        if not reply.ok:
+            return reply, reply.body
+        answer = reply.body
+        return reply, {
+            "decision": answer["decision"],
+            "clauses": labels(answer.get("clauses")),
+            "status": answer.get("contract_status"),
+            "visit_by": answer.get("visit_by"),
         }
 
     def _calendar(self) -> _Closures:
@@ -351,6 +379,20 @@ def _current_case(cases: list[Json]) -> Json | None:
     if covered:
         return covered[-1]
     return cases[-1] if cases else None
+
+
+def _addressed(cases: list[Json], command: CaseAction) -> Json | None:
+    """A review decision goes to the latest case reviewed; a dispute's steps to the latest disputed case, else the
+    latest not-covered one; a diagnosis to the current case. Failing those, the latest case: the service refuses."""
+    if isinstance(command, c.DecideReview):
+        picked = [item for item in cases if item.get("review")]
+    elif isinstance(command, c.OpenDispute):
+        picked = [item for item in cases if not item.get("covered") and item.get("state") == "closed"]
+    elif isinstance(command, c.DisputeOpinion | c.DecideDispute):
+        picked = [item for item in cases if item.get("dispute") == "open"]
+    else:
+        return _current_case(cases)
+    return picked[-1] if picked else (cases[-1] if cases else None)
 
 
 def labels(clauses: Any) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, get_args
 
 from sqlalchemy import select
@@ -18,12 +19,13 @@ from hosho.service.commands import Estimate, ItemArrived, Progress, RequestRepai
 from hosho.service.context import Actor, Hosho, Role, ServiceError, known_program, not_found, retailer_scope
 from hosho.service.contracts import _domain_error, change
 from hosho.service.results import BoardCase, CaseProgress, Decision, EstimateView, RepairDecision
+from hosho.service.search import code_key
 from hosho.service.views import case_fields, costs_view, deadline_view, decision_fields
 from hosho.store import models as m
 from hosho.store import repository
 
-INTAKE = frozenset({Role.ADMIN, Role.AGENT})
-REPAIR_DESK = frozenset({Role.ADMIN, Role.AGENT, Role.TECHNICIAN})
+INTAKE = frozenset({Role.ADMIN, Role.AGENT, Role.SUPERVISOR})
+REPAIR_DESK = frozenset({Role.ADMIN, Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR})
 # Every kind of case event, as the commands define them.
 EVENTS = tuple(
     kind for model in (ItemArrived, Estimate, Progress) for kind in get_args(model.model_fields["kind"].annotation)
@@ -57,6 +59,7 @@ def _request(command: RequestRepair) -> RepairRequest:
         part=command.part,
         install_height_m=command.install_height_m,
         claim=command.claim,
+        item=command.item,
     )
 
 
@@ -78,6 +81,8 @@ def request_repair(hosho: Hosho, actor: Actor, contract_id: int, command: Reques
             state=case.state.value,
             visit_by=decision.visit_by,
             decision={},
+            review=case.review.value if case.review else None,
+            item_serial=case.item,
         )
         row.cases.append(stored)
         session.flush()
@@ -186,6 +191,10 @@ def record_event(hosho: Hosho, actor: Actor, case_id: int, command: CaseEvent) -
         elif kind in ("repaired", "shipped", "replaced"):
             case = next(c for c in contract.cases if c.number == number)
             case.state = CaseState.CLOSED if kind != "repaired" else CaseState.REPAIRED
+            if kind == "replaced" and isinstance(command, Progress) and command.serial:
+                data.update(_replace_item(row, stored, command.serial, on))
+        if isinstance(command, Progress) and command.serial and kind != "replaced":
+            raise ServiceError("invalid_request", "serial: only a replacement records a new serial", field="serial")
         stored.events.append(m.CaseEvent(at=hosho.clock(), kind=kind, on_date=on, data=data))
 
     change(hosho, actor, contract_id, f"case.{kind}", act, roles=REPAIR_DESK)
@@ -193,6 +202,17 @@ def record_event(hosho: Hosho, actor: Actor, case_id: int, command: CaseEvent) -
         case_row = session.get(m.RepairCase, case_id)
         assert case_row is not None
         return CaseProgress(**case_fields(case_row), **result)
+
+
+def _replace_item(row: m.Contract, stored: m.RepairCase, serial: str, on: date | None) -> dict[str, Any]:
+    """The replacement's new serial, kept on the event; when the case names the item, the item takes the new serial
+    and keeps its history (the case names the old serial, the event both)."""
+    old = stored.item_serial
+    item = next((e for e in row.equipment if old is not None and e.serial == old), None)
+    if item is None:
+        return {"serial": serial}
+    item.serial, item.serial_key, item.replaced_on = serial, code_key(serial), on
+    return {"serial": serial, "old_serial": old, "new_serial": serial}
 
 
 def board(

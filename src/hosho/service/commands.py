@@ -243,6 +243,9 @@ class RequestRepair(Command):
     claim: Annotated[str, Field(min_length=1, max_length=40)] = Field(
         default="repair", description="A claim of the vocabulary"
     )
+    item: Annotated[str, fits(m.RepairCase.item_serial)] | None = Field(
+        default=None, description="The serial of the failed equipment item (ipro: SD cards of recorders only)"
+    )
 
 
 class ItemArrived(Command):
@@ -270,6 +273,54 @@ class Progress(Command):
     kind: Literal["visit_scheduled", "visit_done", "repaired", "shipped", "replaced"]
     date: Date
     note: Note | None = None
+    serial: Annotated[str, fits(m.Equipment.serial)] | None = Field(
+        default=None, description="replaced: the new item's serial, kept in the item's history"
+    )
+
+
+Verdict = Literal["covered", "not_covered"]
+
+
+class Diagnosis(Command):
+    """What the technician found on the visit or once a send-back item arrived: the intake decision was
+    provisional; a fault that does not reproduce (zest 第6条(18)) or an excluded cause takes the case out of cover."""
+
+    date: Date
+    reproduced: bool = True
+    cause: Annotated[str, fits(m.RepairCase.cause)] | None = Field(
+        default=None, description="The cause the technician found (a cause of the vocabulary)"
+    )
+    note: Note | None = None
+
+
+class DecideReview(Command):
+    """A supervisor's decision on a case the terms leave to the provider (要審査, zest 第4条第1項(2)); once."""
+
+    date: Date
+    decision: Verdict
+    note: Note
+
+
+class OpenDispute(Command):
+    """見解相違 (zest 第11条): the subscriber disputes a not-covered decision."""
+
+    date: Date
+    note: Note
+
+
+class DisputeOpinion(Command):
+    """The neutral third party's opinion on an open dispute."""
+
+    date: Date
+    opinion: Note
+
+
+class DecideDispute(Command):
+    """The provider's final decision on a dispute: covered reopens the case for its repair."""
+
+    date: Date
+    decision: Verdict
+    note: Note
 
 
 CaseEvent = Annotated[ItemArrived | Estimate | Progress, Field(discriminator="kind")]

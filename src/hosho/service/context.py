@@ -22,6 +22,7 @@ class Role(StrEnum):
     AGENT = "agent"  # call center
     TECHNICIAN = "technician"
     RETAILER = "retailer"
+    SUPERVISOR = "supervisor"  # decides what the terms leave to the provider (要審査) and disputes
 
 
 @dataclass(frozen=True, slots=True)

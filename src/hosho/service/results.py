@@ -92,6 +92,9 @@ class CaseView(Result):
     repair_due: dt.date | None
     estimate: int | None
     outcome: str | None
+    review: str | None = Field(default=None, description="pending (waits for a supervisor) or decided")
+    dispute: str | None = Field(default=None, description="open or closed (見解相違, zest 第11条)")
+    item_serial: str | None = Field(default=None, description="The failed item's serial, when the request named one")
     events: list[CaseEventView]
 
 
@@ -105,6 +108,16 @@ class EstimateView(Result):
     replacement_limit: int | None
     clauses: list[str]
     costs: list[CostView]
+
+
+class CaseDecision(CaseView):
+    """A case's decision after intake (diagnosis, review, dispute): what to tell the caller, and why."""
+
+    decision: Literal["covered", "not_covered"]
+    reasons: list[ReasonView]
+    clauses: list[ClauseText]
+    costs: list[CostView]
+    contract_status: str
 
 
 class CaseProgress(CaseView):
@@ -202,7 +215,9 @@ class AuditEntry(Result):
 class Decision(Result):
     case_id: int | None = Field(description="None in a preview: nothing is stored")
     case_number: int
-    decision: Literal["covered", "not_covered"]
+    decision: Literal["covered", "not_covered", "review"] = Field(
+        description="review (要審査): the terms leave the outcome to the provider; the case waits for a supervisor"
+    )
     terms_version: str
     reasons: list[ReasonView]
     clauses: list[ClauseText]

@@ -79,7 +79,7 @@ def decision_fields(
     return {
         "case_id": case_id,
         "case_number": decision.case_number,
-        "decision": "covered" if decision.covered else "not_covered",
+        "decision": decision.verdict,
         "terms_version": decision.version,
         "reasons": [
             ReasonView(key=r.key, clauses=list(r.clauses), reasoning=r.reasoning or None) for r in decision.reasons
@@ -116,6 +116,9 @@ def case_fields(case: m.RepairCase) -> dict[str, Any]:
         "repair_due": case.repair_due,
         "estimate": case.estimate,
         "outcome": case.outcome,
+        "review": case.review,
+        "dispute": case.dispute,
+        "item_serial": case.item_serial,
         "events": [CaseEventView(at=e.at, kind=e.kind, date=e.on_date, data=e.data) for e in case.events],
     }
 

@@ -157,6 +157,9 @@ class RepairCase(Base):
     estimate: Mapped[int | None] = mapped_column(BigInteger)
     outcome: Mapped[str | None] = mapped_column(String(20))
     decision: Mapped[dict[str, Any]] = mapped_column(JSON)
+    review: Mapped[str | None] = mapped_column(String(20), index=True)  # pending / decided (domain ReviewState)
+    dispute: Mapped[str | None] = mapped_column(String(20), index=True)  # open / closed (zest 第11条)
+    item_serial: Mapped[str | None] = mapped_column(String(100))  # the failed item a request names
     contract: Mapped[Contract] = relationship(back_populates="cases")
     events: Mapped[list[CaseEvent]] = relationship(
         order_by="CaseEvent.id", cascade="all, delete-orphan", lazy="selectin"

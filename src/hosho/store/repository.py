@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from hosho.domain.calendar import to_jst
-from hosho.domain.contract import CaseState, Equipment, Site, Status
+from hosho.domain.contract import CaseState, DisputeState, Equipment, ReviewState, Site, Status
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.contract import RepairCase as DomainCase
 from hosho.programs.catalog import Catalog
@@ -70,6 +70,10 @@ def to_domain(row: m.Contract, catalog: Catalog) -> DomainContract:
             item_arrived_on=case.item_arrived_on,
             repair_due=case.repair_due,
             estimate=case.estimate,
+            visit_by=case.visit_by,
+            review=ReviewState(case.review) if case.review else None,
+            dispute=DisputeState(case.dispute) if case.dispute else None,
+            item=case.item_serial,
             latest_event=max(
                 [_jst_day(case.requested_at)]
                 + [event.on_date for event in case.events if event.kind != "requested" and event.on_date is not None]
@@ -124,6 +128,10 @@ def apply(row: m.Contract, contract: DomainContract) -> None:
             stored.item_arrived_on = case.item_arrived_on
             stored.repair_due = case.repair_due
             stored.estimate = case.estimate
+            stored.covered = case.covered
+            stored.visit_by = case.visit_by
+            stored.review = case.review.value if case.review else None
+            stored.dispute = case.dispute.value if case.dispute else None
 
 
 def snapshot(row: m.Contract) -> dict[str, object]:
