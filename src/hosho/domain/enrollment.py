@@ -156,6 +156,7 @@ def enroll(program: Program, application: Application) -> Enrollment:
                 f"{rule.window_months_after_operation_start} month)",
                 field="applied_on",
                 clauses=rule.window_clauses,
+                params={"closes": window_ends.isoformat()},
             )
 
     months = (
