@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from hosho.service.results import ServiceModeWord
+
 # --- responses ----------------------------------------------------------------------------------------------------
 
 
@@ -52,7 +54,7 @@ class ProgramSummary(BaseModel):
 class PlanOut(BaseModel):
     id: str
     name: str
-    service_mode: str
+    service_mode: ServiceModeWord
     term_years: int
     consumable_replacements: int
     maker_onsite_repair: bool
