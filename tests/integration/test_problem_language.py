@@ -15,7 +15,8 @@ def test_a_refusal_is_in_japanese_by_default_and_in_english_when_asked(api: Api)
     assert japanese.headers["content-language"] == "ja"
     assert "Accept-Language" in japanese.headers["vary"]
     assert problem["title"] == "システム全体でのご契約となります。一部の機器だけのご契約はお受けできません。"
-    assert problem["detail"] == problem["title"] + "(項目: equipment/根拠: その他の留意事項(5))"
+    missing = "必要な機器(レコーダー/SDメモリーレコーダー)がありません。"
+    assert problem["detail"] == problem["title"] + missing + "(項目: equipment/根拠: その他の留意事項(5))"
 
     english = api.post("/v1/contracts", cameras_only, **{"Accept-Language": "en-GB,en;q=0.9,ja;q=0.5"})
     problem = assert_problem(english, 422, "whole_system_required")

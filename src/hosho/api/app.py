@@ -59,7 +59,8 @@ def create_app(hosho: Hosho, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) ->
         summary="Extended-warranty (延長保証) and maintenance-pack (保守パック) contracts",
         description=(
             "Every decision names the clauses (labels and Japanese text) it rests on. Money is integer yen; "
-            "dates are ISO 8601, times JST. Errors are application/problem+json with `code`, `field` and `clauses`."
+            "dates are ISO 8601, times JST. Errors are application/problem+json with `code`, `field` and `clauses`; "
+            "their `title` and `detail` are in Japanese, or in English with `Accept-Language: en`."
         ),
         openapi_url=f"{PREFIX}/openapi.json",
         docs_url=None,  # mount_docs: served from the package, not a CDN

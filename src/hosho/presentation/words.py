@@ -173,6 +173,7 @@ DETAILS = {
         "already_paid": "この契約の状態は「{status}」です。",
         "contract_cancelled": "{ended_on}に解約されました。",
         "too_large": "上限は{limit}バイトです。",
+        "whole_system_required": "必要な機器({missing})がありません。",
         "not_found": "{method} {path} という宛先はありません。",
         "method_not_allowed": "{path} では {method} は使えません。",
     },
