@@ -404,8 +404,8 @@ def test_a_locked_user_name_is_told_when_the_lock_lifts(page: Page, server: dict
 
 # --- issue 14, items 7–14: the console's words and gaps -------------------------------------------------------------
 
-# axe-core, installed by scripts/setup from the npm registry (.tools/, pinned there).
-AXE = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
+# axe-core, installed by scripts/setup from the npm registry (tools/, pinned by its package-lock.json).
+AXE = Path(__file__).resolve().parents[2] / "tools" / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 

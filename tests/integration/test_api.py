@@ -213,7 +213,7 @@ def test_pages_hold_per_page_contracts_and_the_total(api: Api) -> None:
 def test_a_missing_or_unknown_key_is_401_and_the_health_check_needs_none(api: Api) -> None:
     assert api.client.get("/v1/health").json() == {"status": "ok"}
     missing = assert_problem(api.client.get("/v1/contracts"), 401, "unauthorized")
-    assert missing["title"] == "Unauthorized"
+    assert missing["title"] == "認証が必要です。サインインするか、APIキーを指定してください。"
     assert api.client.get("/v1/contracts").headers["www-authenticate"].startswith("Bearer")
     for headers in (
         {"Authorization": "Bearer hsk_000000000000_nope"},
@@ -226,7 +226,9 @@ def test_a_missing_or_unknown_key_is_401_and_the_health_check_needs_none(api: Ap
 
 def test_a_role_without_the_right_is_403(api: Api) -> None:
     refused = assert_problem(api.post("/v1/contracts", zest(), "technician"), 403, "forbidden")
-    assert "enrol" in refused["detail"]
+    assert refused["detail"] == "この操作を行う権限がありません。"
+    english = api.post("/v1/contracts", zest(), "technician", **{"Accept-Language": "en"}).json()
+    assert english["detail"] == "You are not allowed to do this. This key's role may not enrol contracts."
     cid = enrolled_and_paid(api, zest(retailer="R1"), "2024-04-01")["id"]
     repair = {"at": "2026-02-10T11:00:00+09:00", "cause": "normal_use"}
     assert_problem(api.post(f"/v1/contracts/{cid}/repair-requests", repair, "r1"), 403, "forbidden")
@@ -312,7 +314,7 @@ def test_a_refusal_by_the_terms_is_a_422_with_its_code_field_and_clauses(api: Ap
     cameras_only = ipro(equipment=[{"kind": "camera", "model": "WV-X86530", "serial": "C1"}])
     problem = assert_problem(api.post("/v1/contracts", cameras_only), 422, "whole_system_required")
     assert (problem["field"], problem["clauses"]) == ("equipment", ["その他の留意事項(5)"])
-    assert problem["title"] == "Whole system required"
+    assert problem["title"] == "システム全体でのご契約となります。一部の機器だけのご契約はお受けできません。"
     unknown = assert_problem(api.post("/v1/contracts", zest(plan="kaden-99y")), 422, "invalid_contract")
     assert unknown["field"] == "plan"
 
@@ -441,7 +443,7 @@ def test_the_openapi_documents_every_route_its_security_and_problems(api: Api) -
             assert operation.get("summary") and operation.get("tags"), (method, path)
     cause = schema["components"]["schemas"]["RequestRepair"]["properties"]["cause"]
     assert "normal_use" in cause["enum"]
-    assert "security" not in schema["paths"]["/v1/health"]["get"]
+    assert schema["paths"]["/v1/health"]["get"]["security"] == []  # public: no key, said explicitly
 
 
 def test_a_key_is_looked_up_once_a_minute(api: Api, hosho: Hosho, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -473,7 +475,9 @@ def test_an_unexpected_error_is_a_500_problem_logged_without_personal_data(
         response = api.get("/v1/contracts", name=NAME)
     problem = assert_problem(response, 500, "internal_error")
     assert NAME not in response.text and "boom" not in response.text and "Traceback" not in response.text
-    assert problem["detail"] == "an unexpected error occurred; it has been logged"
+    assert problem["detail"] == (
+        "処理中に予期しないエラーが起きました。記録しましたので、時間をおいてもう一度お試しください。"
+    )
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "RuntimeError" in logged and "test_api.py" in logged
     assert NAME not in logged and PHONE not in logged

@@ -14,10 +14,12 @@ import traceback
 from typing import Any
 
 from fastapi import APIRouter
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hosho.api.problems import problem_response
 from hosho.logs import ACTOR_NAME
+from hosho.presentation.words import negotiate_language
 
 logger = logging.getLogger("hosho.api")
 
@@ -100,7 +102,8 @@ class AccessLog:
                 exception_summary(exc),
             )
             if not response_started:
-                response = problem_response(500, "internal_error", "an unexpected error occurred; it has been logged")
+                language = negotiate_language(Headers(scope=scope).get("accept-language"))
+                response = problem_response(500, "internal_error", language=language)
                 await response(scope, receive, send_and_note)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000

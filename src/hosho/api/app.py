@@ -16,7 +16,7 @@ from hosho.api.auth import KeyCache
 from hosho.api.docs import mount_docs
 from hosho.api.limits import BodyGate
 from hosho.api.problems import MEDIA_TYPE, install
-from hosho.api.schemas import Health
+from hosho.api.schemas import Health, Problem
 from hosho.programs.catalog import Vocabulary
 from hosho.service.context import Hosho
 from hosho.settings import DEFAULT_MAX_BODY_BYTES
@@ -36,6 +36,13 @@ TAGS = [
 ]
 
 
+SERVERS = [{"url": "http://127.0.0.1:8000", "description": "`hosho serve` on this machine (its default port)"}]
+CONTACT = {"name": "Hosho API", "url": "https://hosho.dev/", "email": "api@hosho.dev"}
+LICENSE = {"name": "Proprietary", "identifier": "LicenseRef-Hosho-Proprietary"}
+# Enum schemas named after a domain class whose name alone says too little in a client.
+RENAMED_SCHEMAS = {"Status": "ContractStatus"}
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # The requests beyond THREADS wait on the event loop, in order.
@@ -52,7 +59,8 @@ def create_app(hosho: Hosho, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) ->
         summary="Extended-warranty (延長保証) and maintenance-pack (保守パック) contracts",
         description=(
             "Every decision names the clauses (labels and Japanese text) it rests on. Money is integer yen; "
-            "dates are ISO 8601, times JST. Errors are application/problem+json with `code`, `field` and `clauses`."
+            "dates are ISO 8601, times JST. Errors are application/problem+json with `code`, `field` and `clauses`; "
+            "their `title` and `detail` are in Japanese, or in English with `Accept-Language: en`."
         ),
         openapi_url=f"{PREFIX}/openapi.json",
         docs_url=None,  # mount_docs: served from the package, not a CDN
@@ -66,7 +74,15 @@ def create_app(hosho: Hosho, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) ->
     app.add_middleware(BodyGate, routes=routes, limit=max_body_bytes)
     app.add_middleware(AccessLog, routes=routes)  # added last: the outer one, so it logs the gate's refusals too
 
-    @app.get(f"{PREFIX}/health", tags=["health"], summary="Liveness", response_model=Health)
+    @app.get(
+        f"{PREFIX}/health",
+        operation_id="getHealth",
+        tags=["health"],
+        summary="Liveness",
+        response_model=Health,
+        openapi_extra={"security": []},  # the one route that needs no key
+        responses={"4XX": {"model": Problem, "description": "Any refusal (a body too large, say) is a problem"}},
+    )
     async def health() -> dict[str, str]:
         """Answers without authentication and without touching the database."""
         return {"status": "ok"}
@@ -85,7 +101,13 @@ def create_app(hosho: Hosho, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) ->
                 description=app.description,
                 routes=app.routes,
                 tags=app.openapi_tags,
+                servers=SERVERS,
+                contact=CONTACT,
+                license_info=LICENSE,
             )
+            _rename_schemas(schema, RENAMED_SCHEMAS)
+            _tags_required(schema)
+            _date_bounds_described(schema)
             _problems_as_problem_json(schema)
             _vocabulary_enums(schema, hosho.rules.catalog.vocabulary)
             app.openapi_schema = schema
@@ -93,6 +115,69 @@ def create_app(hosho: Hosho, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) ->
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _tags_required(schema: dict[str, Any]) -> None:
+    """A tagged union's members require their tag (pydantic refuses a body without it, whatever its default), so
+    the members are told apart by it: `kind` is required in each schema a discriminator maps to."""
+    components = schema.get("components", {}).get("schemas", {})
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            discriminator = node.get("discriminator")
+            if isinstance(discriminator, dict):
+                tag = discriminator.get("propertyName")
+                for ref in discriminator.get("mapping", {}).values():
+                    member = components.get(ref.rsplit("/", 1)[-1])
+                    if member is not None and tag and tag not in member.setdefault("required", []):
+                        member["required"].insert(0, tag)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+
+
+def _date_bounds_described(schema: dict[str, Any]) -> None:
+    """pydantic writes a date's bounds as `ge`/`le`, which JSON Schema does not know: said in the description."""
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("format") == "date" and ("ge" in node or "le" in node):
+                first, last = node.pop("ge", None), node.pop("le", None)
+                bounds = f"From {first or 'any day'} to {last or 'any day'}."
+                node["description"] = f"{node['description']} {bounds}" if node.get("description") else bounds
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+
+
+def _rename_schemas(schema: dict[str, Any], names: dict[str, str]) -> None:
+    """Rename components (and every $ref to them): pydantic names an enum's schema after its class."""
+    components = schema.get("components", {}).get("schemas", {})
+    for old, new in names.items():
+        if old in components:
+            components[new] = components.pop(old)
+    refs = {f"#/components/schemas/{old}": f"#/components/schemas/{new}" for old, new in names.items()}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref in refs:
+                node["$ref"] = refs[ref]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
 
 
 def _problems_as_problem_json(schema: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ ProgramId = Annotated[str, Path(min_length=1, max_length=40, description="The pr
 
 @router.get(
     "/programs/{program}/closures/{year}",
+    operation_id="getClosures",
     response_model=calendars.YearClosures,
     summary="A program's company closures in a year",
     description="The closures (弊社特定休日) that start in `year` as deadlines use them: the terms' defaults "
@@ -34,6 +35,7 @@ def year_closures(
 
 @router.put(
     "/programs/{program}/closures",
+    operation_id="setClosures",
     response_model=calendars.YearClosures,
     summary="Set a program's company closures for a year",
     description="Replaces the terms' annual closures that start in `year` (a year-end closure may run into the next "

@@ -34,6 +34,7 @@ REQUEST_DESCRIPTION = (
 
 @router.post(
     "/contracts/{contract_id}/repair-requests",
+    operation_id="createRepairRequest",
     status_code=201,
     response_model=RepairDecision,
     summary="Take a repair request",
@@ -48,6 +49,7 @@ def request_repair(
 
 @router.post(
     "/contracts/{contract_id}/repair-requests/preview",
+    operation_id="previewRepairRequest",
     response_model=Decision,
     summary="Preview a repair decision",
     description=REQUEST_DESCRIPTION + " Nothing is stored (`case_id` is null).",
@@ -59,6 +61,7 @@ def preview_repair(contract_id: ContractId, body: RequestRepair, hosho: HoshoDep
 
 @router.get(
     "/cases",
+    operation_id="listBoardCases",
     response_model=list[BoardCase],
     summary="The repair desk board",
     description="Covered cases in a state (default: open), soonest visit or repair deadline first.",
@@ -71,6 +74,7 @@ def board(
 
 @router.post(
     "/cases/{case_id}/events",
+    operation_id="createCaseEvent",
     response_model=CaseProgress,
     summary="Record a case's progress",
     description="Visits, arrival (starts the send-back repair deadline), estimate (over the cap or unrepairable: "

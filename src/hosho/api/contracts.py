@@ -24,6 +24,7 @@ ContractId = Annotated[int, Path(ge=1, le=ID_MAX, description="The contract's id
 
 @router.post(
     "/contracts",
+    operation_id="createContract",
     status_code=201,
     response_model=ContractView,
     summary="Enrol a contract",
@@ -49,6 +50,7 @@ def enrol(
 
 @router.get(
     "/contracts",
+    operation_id="searchContracts",
     response_model=ContractPage,
     summary="Search contracts",
     description="Every filter is optional and they combine. Certificate and serial numbers ignore width, case and "
@@ -83,7 +85,13 @@ def search(
     )
 
 
-@router.get("/contracts/{contract_id}", response_model=ContractView, summary="A contract", responses=responses(404))
+@router.get(
+    "/contracts/{contract_id}",
+    operation_id="getContract",
+    response_model=ContractView,
+    summary="A contract",
+    responses=responses(404),
+)
 def get_contract(contract_id: ContractId, hosho: HoshoDep, actor: CurrentActor) -> ContractView:
     """The contract with its plan, coverage, subscriber, equipment and repair cases."""
     return contracts.get(hosho, actor, contract_id)
@@ -91,6 +99,7 @@ def get_contract(contract_id: ContractId, hosho: HoshoDep, actor: CurrentActor) 
 
 @router.post(
     "/contracts/{contract_id}/payment",
+    operation_id="createPayment",
     response_model=ContractView,
     summary="Record the fee as received",
     description="Activates the contract and issues its certificate number (zest 第1条); `clauses` names the labels.",
@@ -102,6 +111,7 @@ def pay(contract_id: ContractId, body: Pay, hosho: HoshoDep, actor: CurrentActor
 
 @router.get(
     "/contracts/{contract_id}/certificate.pdf",
+    operation_id="getCertificatePdf",
     response_class=Response,
     summary="The certificate (加入者証) as PDF",
     description="A4, in Japanese, with the key clauses of the terms whole. A contract no longer in force gets its "
@@ -111,7 +121,10 @@ def pay(contract_id: ContractId, body: Pay, hosho: HoshoDep, actor: CurrentActor
     "no phone number set.",
     responses={
         **responses(404, 409),
-        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+        200: {
+            "description": "The certificate, an A4 PDF",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
     },
 )
 def certificate_pdf(contract_id: ContractId, hosho: HoshoDep, actor: CurrentActor) -> Response:
@@ -126,6 +139,7 @@ def certificate_pdf(contract_id: ContractId, hosho: HoshoDep, actor: CurrentActo
 
 @router.post(
     "/contracts/{contract_id}/change-reports",
+    operation_id="createChangeReport",
     response_model=ContractView,
     summary="Report changed contact details",
     description="zest 第4条第1項(1): name, phone, address or e-mail changed. The audit trail records which fields "
@@ -138,6 +152,7 @@ def report_change(contract_id: ContractId, body: ReportChange, hosho: HoshoDep, 
 
 @router.post(
     "/contracts/{contract_id}/ownership-transfer",
+    operation_id="createOwnershipTransfer",
     response_model=ContractView,
     summary="Record a transfer of the product",
     description="The contract does not follow the product (zest 第6条(4)): later requests are not covered.",
@@ -149,6 +164,7 @@ def transfer(contract_id: ContractId, body: TransferOwnership, hosho: HoshoDep, 
 
 @router.post(
     "/contracts/{contract_id}/manufacturer-replacement",
+    operation_id="createMakerReplacement",
     response_model=ContractView,
     summary="Record a replacement by the maker",
     description="The period does not change (zest 第2条第1項); an unreported replacement voids cover until it is "
@@ -163,6 +179,7 @@ def maker_replacement(
 
 @router.get(
     "/contracts/{contract_id}/audit",
+    operation_id="listContractAudit",
     response_model=list[AuditEntry],
     summary="The contract's audit trail",
     description="Who did what and when, with the contract's state before and after (no personal data).",

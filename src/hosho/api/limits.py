@@ -39,9 +39,17 @@ def max_body_bytes(limit: int) -> Callable[[Endpoint], Endpoint]:
     return declare
 
 
+class TooLarge(HTTPException):
+    """A 413 that carries its limit, so that the problem names it in the client's language."""
+
+    def __init__(self, limit: int) -> None:
+        # Connection: close: the rest of the body is never read, so the connection cannot carry another request.
+        super().__init__(413, f"the body is larger than {limit:,} bytes", headers={"Connection": "close"})
+        self.params = {"limit": f"{limit:,}"}
+
+
 def too_large(limit: int) -> HTTPException:
-    # Connection: close: the rest of the body is never read, so the connection cannot carry another request.
-    return HTTPException(413, f"the body is larger than {limit:,} bytes", headers={"Connection": "close"})
+    return TooLarge(limit)
 
 
 class BodyGate:

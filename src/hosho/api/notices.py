@@ -15,6 +15,7 @@ router = APIRouter(tags=["notices"], responses=responses(401, 404, 422, 500))
 
 @router.get(
     "/contracts/{contract_id}/notices",
+    operation_id="listContractNotices",
     response_model=list[notices.NoticeView],
     summary="A contract's notices",
     description="Every notice produced for the contract (and its repair cases), in the order produced: `on` is the "
@@ -26,6 +27,7 @@ def contract_notices(contract_id: ContractId, hosho: HoshoDep, actor: CurrentAct
 
 @router.post(
     "/contracts/{contract_id}/advance",
+    operation_id="advanceContract",
     response_model=notices.Advanced,
     summary="Run the daily work up to a day, on one contract (testing services only)",
     description="Runs the daily work (notices, expiry) of every day up to and including `to` on this contract's "

@@ -21,6 +21,7 @@ BatchId = Annotated[int, Path(ge=1, le=ID_MAX, description="The batch's id")]
 
 @router.get(
     "/refunds",
+    operation_id="listRefunds",
     response_model=payouts.RefundPage,
     summary="Refunds",
     description="Newest first, by status, the day the refund became owed, amount and a part of the subscriber's name "
@@ -48,13 +49,20 @@ def list_refunds(
     )
 
 
-@router.get("/refunds/{refund_id}", response_model=payouts.RefundView, summary="A refund with its ledger")
+@router.get(
+    "/refunds/{refund_id}",
+    operation_id="getRefund",
+    response_model=payouts.RefundView,
+    summary="A refund with its ledger",
+    description="The refund with its bank account (if given) and every entry of its ledger, oldest first.",
+)
 def get_refund(refund_id: RefundId, hosho: HoshoDep, actor: CurrentActor) -> payouts.RefundView:
     return payouts.refund(hosho, actor, refund_id)
 
 
 @router.put(
     "/refunds/{refund_id}/bank-account",
+    operation_id="setRefundBankAccount",
     response_model=payouts.RefundView,
     summary="Give the account a refund is paid to",
     description="For a refund waiting for an account (or returned by the bank), or to replace one not yet batched. "
@@ -66,13 +74,20 @@ def give_account(refund_id: RefundId, body: BankAccountIn, hosho: HoshoDep, acto
     return payouts.refund(hosho, actor, refund_id)
 
 
-@router.get("/payout-batches", response_model=list[payouts.BatchView], summary="Batches, newest first")
+@router.get(
+    "/payout-batches",
+    operation_id="listPayoutBatches",
+    response_model=list[payouts.BatchView],
+    summary="Batches, newest first",
+    description="Every payout batch with its transfer date, status, count and total.",
+)
 def list_batches(hosho: HoshoDep, actor: CurrentActor) -> list[payouts.BatchView]:
     return payouts.batches(hosho, actor)
 
 
 @router.post(
     "/payout-batches",
+    operation_id="createPayoutBatch",
     status_code=201,
     response_model=payouts.BatchView,
     summary="Create a batch of every ready refund",
@@ -85,9 +100,15 @@ def create_batch(body: CreateBatch, hosho: HoshoDep, actor: CurrentActor) -> pay
 
 @router.get(
     "/payout-batches/{batch_id}/file",
+    operation_id="getPayoutBatchFile",
     summary="The batch as a Zengin 総合振込 file",
     description="120-byte records in JIS X 0201 (CP932 bytes), CRLF; the same bytes every time.",
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
+    responses={
+        200: {
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The file",
+        }
+    },
     response_class=Response,
 )
 def batch_file(batch_id: BatchId, hosho: HoshoDep, actor: CurrentActor) -> Response:
@@ -98,6 +119,7 @@ def batch_file(batch_id: BatchId, hosho: HoshoDep, actor: CurrentActor) -> Respo
 
 @router.post(
     "/payout-batches/{batch_id}/cancellation",
+    operation_id="cancelPayoutBatch",
     response_model=payouts.BatchView,
     summary="Cancel a batch the bank has not answered",
     description="Its refunds are ready again.",
@@ -108,6 +130,7 @@ def cancel_batch(batch_id: BatchId, hosho: HoshoDep, actor: CurrentActor) -> pay
 
 @router.post(
     "/payout-batches/{batch_id}/answers",
+    operation_id="createBankAnswer",
     response_model=payouts.RefundView,
     summary="Record the bank's answer for one transfer",
     description="Paid, or returned with the reason (the refund then waits for a new account). The same answer twice "

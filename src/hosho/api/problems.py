@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hosho.api.schemas import Problem
 from hosho.certificates.pdf import CertificateFontError
+from hosho.presentation.words import DEFAULT_LANGUAGE, error_detail, error_message, negotiate_language
 from hosho.service.context import ServiceError
 
 logger = logging.getLogger("hosho.api")
@@ -34,6 +35,7 @@ STATUSES: dict[str, int] = {
     # The contract's state refuses the action, or another request got there first.
     "not_paid": 409,
     "already_paid": 409,
+    "contract_cancelled": 409,
     "contract_not_active": 409,
     "no_open_case": 409,
     "case_already_repaired": 409,
@@ -72,25 +74,44 @@ DESCRIPTIONS = {
 def problem_response(
     status: int,
     code: str,
-    detail: str,
+    message: str | None = None,
     *,
+    language: str = DEFAULT_LANGUAGE,
     field: str | None = None,
     clauses: Iterable[str] = (),
+    params: Mapping[str, str] | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
+    """The problem in the client's language (words.py's catalogue): `title` is the code's sentence, `detail` the
+    same with what is specific to this refusal (its values, the field, the clauses); `message` is the service's
+    own English wording, which an English detail adds when the catalogue has no template for the values."""
+    labels = list(clauses)
     body: dict[str, Any] = {
         "type": TYPE_BASE + code,
-        "title": code.replace("_", " ").capitalize(),
+        "title": error_message(code, language),
         "status": status,
-        "detail": detail,
+        "detail": error_detail(
+            code,
+            language,
+            message=message,
+            params=params,
+            field=field,
+            clauses=labels,
+            more=max(len(errors) - 1, 0) if errors else 0,
+        ),
         "code": code,
         "field": field,
-        "clauses": list(clauses),
+        "clauses": labels,
     }
     if errors is not None:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    answer_headers = {"Content-Language": language, "Vary": "Accept-Language", **(headers or {})}
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=answer_headers)
+
+
+def language_of(request: Request) -> str:
+    return negotiate_language(request.headers.get("accept-language"))
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -112,7 +133,15 @@ async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="hosho"'} if status == 401 else None
     errors = [{"field": field, "message": message, "type": exc.code} for field, message in exc.errors] or None
     return problem_response(
-        status, exc.code, exc.message, field=exc.field, clauses=exc.clauses, errors=errors, headers=headers
+        status,
+        exc.code,
+        exc.message,
+        language=language_of(request),
+        field=exc.field,
+        clauses=exc.clauses,
+        params=exc.params,
+        errors=errors,
+        headers=headers,
     )
 
 
@@ -137,9 +166,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         for error in exc.errors()
     ]
     first = errors[0] if errors else {"field": None, "message": "invalid request"}
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    detail = f"{first['field']}: {first['message']}{more}" if first["field"] else f"{first['message']}{more}"
-    return problem_response(422, "invalid_request", detail, field=first["field"], errors=errors)
+    message = f"{first['field']}: {first['message']}" if first["field"] else str(first["message"])
+    return problem_response(
+        422, "invalid_request", message, language=language_of(request), field=first["field"], errors=errors
+    )
 
 
 def _untagged(error: Mapping[str, Any], exc: RequestValidationError) -> Sequence[str | int]:
@@ -158,20 +188,39 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400:
         # FastAPI's answer to a body it cannot decode (not UTF-8, say): the same problem as malformed JSON.
-        return problem_response(422, "invalid_request", "body: the body cannot be read as JSON", field="body")
+        return problem_response(
+            422, "invalid_request", "the body cannot be read as JSON", language=language_of(request), field="body"
+        )
     code = HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
-    detail = f"no route {request.method} {request.url.path}" if exc.status_code in (404, 405) else str(exc.detail)
-    return problem_response(exc.status_code, code, detail, headers=exc.headers)
+    params = dict(getattr(exc, "params", None) or {})
+    if exc.status_code in (404, 405):
+        detail = f"no route {request.method} {request.url.path}"
+        params.update(method=request.method, path=request.url.path)
+    else:
+        detail = str(exc.detail)
+    return problem_response(
+        exc.status_code, code, detail, language=language_of(request), params=params, headers=exc.headers
+    )
 
 
 async def _stale(request: Request, exc: Exception) -> JSONResponse:
     # Optimistic locking: another request changed the contract between this one's read and its write.
-    return problem_response(409, "conflict", "the contract was changed by another request; read it again and retry")
+    return problem_response(
+        409,
+        "conflict",
+        "the contract was changed by another request; read it again and retry",
+        language=language_of(request),
+    )
 
 
 async def _no_font(request: Request, exc: Exception) -> JSONResponse:
     logger.error("certificate not rendered: %s", exc)  # names the font file and package, nothing personal
-    return problem_response(500, "certificate_font", "the certificate cannot be rendered: no Japanese font installed")
+    return problem_response(
+        500,
+        "certificate_font",
+        "the certificate cannot be rendered: no Japanese font installed",
+        language=language_of(request),
+    )
 
 
 def install(app: FastAPI) -> None:

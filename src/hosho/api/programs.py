@@ -26,6 +26,7 @@ def _program(hosho: Hosho, program_id: str) -> Program:
 
 @router.get(
     "/programs",
+    operation_id="listPrograms",
     response_model=list[ProgramSummary],
     summary="List the programs",
     description="Every program shipped, with its versions (by effective date) and the one in force today.",
@@ -46,6 +47,7 @@ def list_programs(hosho: HoshoDep) -> list[dict[str, Any]]:
 
 @router.get(
     "/programs/{program}",
+    operation_id="getProgram",
     response_model=ProgramOut,
     summary="A program's versions, plans and parameters",
     description="For each version: its plans (service mode, years, refund rates) and a summary of its parameters, "
@@ -66,6 +68,7 @@ def get_program(program: str, hosho: HoshoDep) -> dict[str, Any]:
 
 @router.get(
     "/programs/{program}/clauses",
+    operation_id="listClauses",
     response_model=ClausesOut,
     summary="A version's clauses",
     description="Every clause of the version in force on `on` (default: today): label, parent, title, text and "

@@ -19,6 +19,7 @@ router = APIRouter(tags=["refunds"], responses=responses(401, 404, 409, 422, 500
 
 @router.get(
     "/contracts/{contract_id}/refund-preview",
+    operation_id="previewRefund",
     response_model=RefundPreview,
     summary="Preview the refund",
     description="What a cancellation on `date` would refund, with the table's bracket and rate (floored to the "
@@ -38,6 +39,7 @@ def preview(
 
 @router.post(
     "/contracts/{contract_id}/cancellation",
+    operation_id="createCancellation",
     response_model=Cancellation,
     summary="Cancel the contract",
     description="Cancels and records the refund; a second cancellation is refused (409 `contract_not_active`).",

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from hosho.service.results import ServiceModeWord
+
 # --- responses ----------------------------------------------------------------------------------------------------
 
 
@@ -27,9 +29,9 @@ class Problem(BaseModel):
     """RFC 9457 problem details, served as application/problem+json."""
 
     type: str = Field(description="https://hosho.dev/problems/<code>")
-    title: str
+    title: str = Field(description="The code's sentence, in Japanese or, with `Accept-Language: en`, English")
     status: int
-    detail: str
+    detail: str = Field(description="The same with this refusal's specifics: its dates or status, field and clauses")
     code: str
     field: str | None = Field(default=None, description="Dotted location of the field to blame, if any")
     clauses: list[str] = Field(default_factory=list, description="Labels of the clauses behind a refusal")
@@ -52,7 +54,7 @@ class ProgramSummary(BaseModel):
 class PlanOut(BaseModel):
     id: str
     name: str
-    service_mode: str
+    service_mode: ServiceModeWord
     term_years: int
     consumable_replacements: int
     maker_onsite_repair: bool

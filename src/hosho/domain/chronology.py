@@ -98,7 +98,12 @@ def record(contract: Contract, on: date, *, changes_status: bool = True) -> None
 
 def _not_before(latest: date | None, on: date, field: str, what: str) -> None:
     if latest is not None and on < latest:
-        raise DomainError(OUT_OF_ORDER, f"{on.isoformat()} is before {what} ({latest.isoformat()})", field=field)
+        raise DomainError(
+            OUT_OF_ORDER,
+            f"{on.isoformat()} is before {what} ({latest.isoformat()})",
+            field=field,
+            params={"on": on.isoformat(), "latest": latest.isoformat()},
+        )
 
 
 def check_case_event(contract: Contract, case: RepairCase, on: date, *, field: str = "date") -> None:

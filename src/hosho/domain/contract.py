@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -21,12 +22,21 @@ class Status(StrEnum):
 class DomainError(Exception):
     """An action refused by the rules; nothing was changed. `code` is the spec's error code."""
 
-    def __init__(self, code: str, message: str, *, field: str | None = None, clauses: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        clauses: tuple[str, ...] = (),
+        params: Mapping[str, str] | None = None,
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
         self.clauses = clauses
+        self.params: Mapping[str, str] = dict(params or {})  # the values a message may name (ISO dates, a status)
 
 
 @dataclass(frozen=True, slots=True)

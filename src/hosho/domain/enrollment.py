@@ -107,6 +107,7 @@ def enroll(program: Program, application: Application) -> Enrollment:
                 f"the contract must cover the whole system: no {', '.join(missing)} ({', '.join(names)})",
                 field="equipment",
                 clauses=rule.whole_system_clauses,
+                params={"missing": "、".join(names)},
             )
         if any(item.service_mode not in (None, plan.service_mode.value) for item in app.equipment):
             raise DomainError(
@@ -156,6 +157,7 @@ def enroll(program: Program, application: Application) -> Enrollment:
                 f"{rule.window_months_after_operation_start} month)",
                 field="applied_on",
                 clauses=rule.window_clauses,
+                params={"closes": window_ends.isoformat()},
             )
 
     months = (

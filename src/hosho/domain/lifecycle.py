@@ -30,8 +30,18 @@ def pay(contract: Contract, *, on: date) -> Outcome:
 
     zest 第1条; each program names the clause in its data (`enrollment.certificate_clauses`).
     """
+    if contract.status is Status.CANCELLED:
+        # Not `already_paid`: the agent must hear that the contract is gone, not that the fee is in.
+        ended = contract.ended_on.isoformat() if contract.ended_on else None
+        raise DomainError(
+            "contract_cancelled",
+            f"the contract was cancelled{f' on {ended}' if ended else ''}: it cannot be paid",
+            params={"ended_on": ended} if ended else None,
+        )
     if contract.status is not Status.PENDING:
-        raise DomainError("already_paid", f"the contract is already {contract.status.value}")
+        raise DomainError(
+            "already_paid", f"the contract is already {contract.status.value}", params={"status": contract.status.value}
+        )
     check_in_order(contract, on, after_application=True)
     record(contract, on)
     contract.status = Status.ACTIVE
@@ -47,7 +57,9 @@ def _require_active(contract: Contract, on: date) -> None:
     check_in_order(contract, on)
     contract.refresh(on)
     if contract.status is not Status.ACTIVE:
-        raise DomainError("contract_not_active", f"the contract is {contract.status.value}")
+        raise DomainError(
+            "contract_not_active", f"the contract is {contract.status.value}", params={"status": contract.status.value}
+        )
 
 
 def transfer_ownership(contract: Contract, *, on: date) -> Outcome:
@@ -71,7 +83,9 @@ def report_change(contract: Contract, *, on: date, fields: Mapping[str, str]) ->
     if "phone" in fields:
         check_phone(fields["phone"], field="fields.phone", code="invalid_request")
     if contract.status not in (Status.PENDING, Status.ACTIVE):
-        raise DomainError("contract_not_active", f"the contract is {contract.status.value}")
+        raise DomainError(
+            "contract_not_active", f"the contract is {contract.status.value}", params={"status": contract.status.value}
+        )
     # Not ordered against other events: it changes no cover (domain.chronology).
     check_step_date(contract, on)
     contract.contact.update(fields)

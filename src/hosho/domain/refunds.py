@@ -72,7 +72,11 @@ def cancel(contract: Contract, *, on: date, reason: CancelReason, transfer_fee: 
     check_in_order(contract, on)
     contract.refresh(on)
     if contract.status is not Status.ACTIVE:
-        raise DomainError("contract_not_active", f"the contract is {contract.status.value}: it cannot be cancelled")
+        raise DomainError(
+            "contract_not_active",
+            f"the contract is {contract.status.value}: it cannot be cancelled",
+            params={"status": contract.status.value},
+        )
     rule = contract.terms.cancellation
     if not rule.refunds_allowed:
         result = Cancellation(Yen(0), rule.no_refund_clauses, None, reason)

@@ -1,9 +1,17 @@
 """The Japanese words for Hosho's own codes: statuses, case states and events, roles, service modes, reasons, audit
-actions, and the message for each error code. Program words (causes, parts, cost items, payers) are program data
-(programs/vocabulary.yaml); these are the ones every program shares.
+actions, and the message for each error code (in Japanese and English: the one catalogue of the API and the console).
+Program words (causes, parts, cost items, payers) are program data (programs/vocabulary.yaml); these are the ones every
+program shares.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from contextlib import suppress
+from datetime import date
+
+from hosho.presentation.formats import day
 
 # A contract's status (domain/contract.py).
 STATUSES = {
@@ -140,6 +148,7 @@ ERRORS = {
     "no_open_dispute": "この案件に受付中の見解相違はありません。",
     "not_paid": "保証料金のお支払いが確認できていないため、加入者証が発行されていません。お受けできません。",
     "already_paid": "保証料金はすでにお支払い済みです。",
+    "contract_cancelled": "この契約は解約済みのため、お受けできません。",
     "contract_not_active": "この契約は現在有効ではないため、お受けできません。",
     "no_open_case": "この案件は保証の対象外のため、修理の記録はできません。",
     "not_applicable": "このご契約のプランでは、この記録は行いません。",
@@ -150,7 +159,7 @@ ERRORS = {
     "idempotency_conflict": "同じ申込番号で、内容の異なるお申込みがすでに登録されています。",
     "invalid_request": "入力内容をご確認ください。",
     "invalid_contract": "入力内容をご確認ください。",
-    "unauthorized": "サインインしてください。",
+    "unauthorized": "認証が必要です。サインインするか、APIキーを指定してください。",
     "out_of_order": "この日付より後の記録(修理依頼・解約など)がすでにあります。日付をお確かめください。",
     "csrf": (
         "セッションの有効期限が切れたか、フォームが古くなっています。ページを再読み込みして、もう一度お試しください。"
@@ -165,8 +174,89 @@ ERRORS = {
     "ambiguous": "同じ名前のキーが複数あります。番号で指定してください。",
     "too_large": "送信された内容が大きすぎるため、お受けできません。入力を短くして、もう一度お試しください。",
     "invalid_bank_account": "この口座には振り込めません。銀行・支店コードと口座名義(カナ)をご確認ください。",
+    "method_not_allowed": "この宛先では、この操作(HTTPメソッド)は使えません。",
+    "internal_error": "処理中に予期しないエラーが起きました。記録しましたので、時間をおいてもう一度お試しください。",
 }
 UNKNOWN_ERROR = "処理できませんでした。時間をおいて、もう一度お試しください。"
+
+# The same messages in English (`Accept-Language: en`), same keys as ERRORS (tests/unit/test_error_codes.py).
+ERRORS_EN = {
+    "not_found": "Nothing was found. Check the number or id.",
+    "no_page": "There is no such page. Check the address.",
+    "forbidden": "You are not allowed to do this.",
+    "not_paid": "The warranty fee has not been received, so no certificate has been issued: this cannot be accepted.",
+    "already_paid": "The warranty fee has already been paid.",
+    "contract_cancelled": "The contract has been cancelled: this cannot be accepted.",
+    "case_already_repaired": "The case has been repaired: a diagnosis can no longer change its decision.",
+    "item_not_arrived": "The send-back item has not arrived yet. Record its arrival before the diagnosis.",
+    "not_in_review": "The case is not waiting for a review.",
+    "review_already_decided": "The case's review has already been decided.",
+    "dispute_not_allowed": "A case decided as covered cannot be disputed.",
+    "dispute_already_open": "A dispute about this case is already open.",
+    "no_open_dispute": "This case has no open dispute.",
+    "contract_not_active": "The contract is not in force: this cannot be accepted.",
+    "no_open_case": "The request was not covered, so there is no repair to record.",
+    "not_applicable": "The contract's plan does not record this.",
+    "whole_system_required": "The contract must cover the whole system: a part of it alone cannot be enrolled.",
+    "mixed_service_modes": "Items served in different service modes cannot share one contract.",
+    "outside_service_area": "The site is outside the service area (abroad, a remote island, …).",
+    "enrollment_window_closed": "The time to apply has passed.",
+    "idempotency_conflict": "An enrolment with a different content was already made with this Idempotency-Key.",
+    "invalid_request": "Check the request.",
+    "invalid_contract": "Check the contract's data.",
+    "unauthorized": "Authentication is needed: an API key, or signing in.",
+    "out_of_order": "A later record (a repair request, a cancellation, …) already exists. Check the date.",
+    "csrf": "The session has expired or the form is out of date. Reload the page and try again.",
+    "certificate_font": "The certificate cannot be rendered (no Japanese font is installed). Tell the administrator.",
+    "certificate_unavailable": (
+        "The program has no call-center phone number set, so no certificate is printed. Tell the administrator "
+        "(program setting call_center.phone)."
+    ),
+    "conflict": "Another request changed this at the same time, or its state refuses this. Read it again and retry.",
+    "throttled": "Too many failed sign-ins. Wait a while and try again.",
+    "ambiguous": "Several keys have this name. Give its id.",
+    "too_large": "The request is too large to be accepted.",
+    "invalid_bank_account": "Transfers cannot be made to this account. Check the bank and branch codes and the holder.",
+    "method_not_allowed": "This method is not allowed on this path.",
+    "internal_error": "An unexpected error occurred; it has been logged. Try again later.",
+}
+UNKNOWN_ERROR_EN = "The request could not be processed. Try again later."
+
+# The languages messages are given in; Japanese unless the client asks for English.
+LANGUAGES = ("ja", "en")
+DEFAULT_LANGUAGE = "ja"
+_CATALOGUE = {"ja": (ERRORS, UNKNOWN_ERROR), "en": (ERRORS_EN, UNKNOWN_ERROR_EN)}
+
+# The specific part of a refusal, when the refusal carries its values (`params` of DomainError and ServiceError).
+# A template whose values are missing is left out; values named in DATE_PARAMS are ISO dates, written as people
+# read them; `status` is a contract status, written with STATUSES.
+DETAILS = {
+    "ja": {
+        "out_of_order": "{on}は、{latest}の記録より前の日付です。",
+        "enrollment_window_closed": "お申込みの期限は{closes}でした。",
+        "contract_not_active": "この契約の状態は「{status}」です。",
+        "already_paid": "この契約の状態は「{status}」です。",
+        "contract_cancelled": "{ended_on}に解約されました。",
+        "too_large": "上限は{limit}バイトです。",
+        "whole_system_required": "必要な機器({missing})がありません。",
+        "not_found": "{method} {path} という宛先はありません。",
+        "method_not_allowed": "{path} では {method} は使えません。",
+    },
+    "en": {
+        "out_of_order": "{on} is before the record of {latest}.",
+        "enrollment_window_closed": "Applications closed on {closes}.",
+        "contract_not_active": "The contract is {status}.",
+        "already_paid": "The contract is {status}.",
+        "contract_cancelled": "It was cancelled on {ended_on}.",
+        "too_large": "The body is larger than {limit} bytes.",
+        "not_found": "No route {method} {path}.",
+        "method_not_allowed": "No route {method} {path}.",
+    },
+}
+DATE_PARAMS = frozenset({"on", "latest", "closes", "ended_on"})
+FIELD = {"ja": "項目: {}", "en": "field: {}"}
+CLAUSES = {"ja": "根拠: {}", "en": "clauses: {}"}
+MORE = {"ja": "ほか{}件", "en": "and {} more"}
 
 # What a redirect after a successful POST says on the next page (a fixed set: nothing is echoed from the URL).
 SIGN_IN_WRONG = "ユーザー名またはパスワードが正しくありません。"
@@ -203,6 +293,86 @@ NOTICES = {
 }
 
 
-def error_message(code: str) -> str:
+def error_message(code: str, language: str = DEFAULT_LANGUAGE) -> str:
     """The sentence for an error code; a code without one gets a general apology, never the code itself."""
-    return ERRORS.get(code, UNKNOWN_ERROR)
+    messages, unknown = _CATALOGUE.get(language, _CATALOGUE[DEFAULT_LANGUAGE])
+    return messages.get(code, unknown)
+
+
+def error_detail(
+    code: str,
+    language: str = DEFAULT_LANGUAGE,
+    *,
+    message: str | None = None,
+    params: Mapping[str, str] | None = None,
+    field: str | None = None,
+    clauses: Iterable[str] = (),
+    more: int = 0,
+) -> str:
+    """The sentence for the code, then what is specific to this refusal: its values (dates, status), the field to
+    blame and the clauses. In English, a refusal without a template for its values adds the service's own message
+    (written in English, with its values)."""
+    parts = [error_message(code, language)]
+    specific = _specific(code, language, params or {})
+    if specific:
+        parts.append(specific)
+    elif language == "en" and message:
+        parts.append(message[:1].upper() + message[1:] + ("" if message.endswith(".") else "."))
+    notes = []
+    if field:
+        notes.append(FIELD[language].format(field) + ((" " + MORE[language].format(more)) if more else ""))
+    labels = list(clauses)
+    if labels:
+        notes.append(CLAUSES[language].format(", ".join(labels) if language == "en" else "、".join(labels)))
+    if notes:
+        parts.append(f"({'; '.join(notes)})" if language == "en" else f"({'/'.join(notes)})")
+    return (" " if language == "en" else "").join(parts)
+
+
+def _specific(code: str, language: str, params: Mapping[str, str]) -> str | None:
+    template = DETAILS.get(language, {}).get(code)
+    if template is None:
+        return None
+    values = {}
+    for name, value in params.items():
+        if language == "ja" and name in DATE_PARAMS:
+            with suppress(ValueError):
+                value = day(date.fromisoformat(value))
+        elif language == "ja" and name == "status":
+            value = STATUSES.get(value, value)
+        values[name] = value
+    try:
+        return template.format_map(values)
+    except KeyError:
+        return None
+
+
+# `en-GB;q=0.8`: a language range and its weight (RFC 9110 §12.5.4, §12.4.2); anything else in the header is ignored.
+_RANGE = re.compile(r"^\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([0-9](?:\.[0-9]{0,3})?))?\s*$")
+
+
+def negotiate_language(header: str | None) -> str:
+    """The language of Accept-Language's most preferred range that Hosho speaks (`en-US` is English, `*` any).
+
+    Weights decide, the header's order breaks ties; a range weighted 0 is refused; an unreadable entry is ignored;
+    nothing acceptable (or no header) is Japanese, the default.
+    """
+    if not header:
+        return DEFAULT_LANGUAGE
+    ranked: list[tuple[float, int, str]] = []
+    refused: set[str] = set()
+    for position, entry in enumerate(header.split(",")):
+        found = _RANGE.match(entry)
+        if found is None:
+            continue
+        tag, weight = found.group(1).lower(), float(found.group(2) or 1)
+        if weight == 0:
+            refused.add(tag)
+        elif weight <= 1:
+            ranked.append((-weight, position, tag))
+    for _, _, tag in sorted(ranked):
+        candidates = [lang for lang in LANGUAGES if lang not in refused] if tag == "*" else [tag.split("-")[0]]
+        for language in candidates:
+            if language in LANGUAGES and language not in refused:
+                return language
+    return DEFAULT_LANGUAGE

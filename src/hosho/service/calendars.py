@@ -18,6 +18,7 @@ from hosho.domain.calendar import BusinessCalendar, Closures, DateRange
 from hosho.domain.program import ProgramVersion
 from hosho.service.commands import SetClosures
 from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden
+from hosho.service.results import ClosureSourceWord
 from hosho.store import models as m
 
 EDITORS = frozenset({Role.ADMIN})
@@ -34,7 +35,7 @@ class YearClosures(BaseModel):
 
     program: str
     year: int
-    source: str  # "terms" (the program's defaults) or "set" (by the provider's staff)
+    source: ClosureSourceWord  # "terms" (the program's defaults) or "set" (by the provider's staff)
     ranges: list[ClosureDays]
     updated_at: str | None = None
     updated_by: str | None = None

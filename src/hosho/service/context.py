@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -54,10 +54,13 @@ class ServiceError(Exception):
         field: str | None = None,
         clauses: tuple[str, ...] = (),
         errors: tuple[tuple[str, str], ...] = (),
+        params: Mapping[str, str] | None = None,
     ):
         super().__init__(message)
         self.code, self.message, self.field, self.clauses = code, message, field, tuple(clauses)
         self.errors = errors
+        # The refusal's values (ISO dates, a status) for the messages of presentation/words.py DETAILS.
+        self.params: Mapping[str, str] = dict(params or {})
 
 
 def not_found(what: str) -> ServiceError:

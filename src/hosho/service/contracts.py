@@ -38,7 +38,7 @@ def fingerprint(command: Enrol) -> str:
 
 
 def _domain_error(error: DomainError) -> ServiceError:
-    return ServiceError(error.code, error.message, field=error.field, clauses=error.clauses)
+    return ServiceError(error.code, error.message, field=error.field, clauses=error.clauses, params=error.params)
 
 
 def _require(actor: Actor, roles: frozenset[Role], action: str) -> None:

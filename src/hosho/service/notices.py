@@ -18,6 +18,7 @@ from hosho.domain.program import NoticeKind
 from hosho.service import queue
 from hosho.service.commands import Advance
 from hosho.service.context import Actor, Hosho, Role, forbidden, not_found, retailer_scope
+from hosho.service.results import ContractStatusWord, NoticeChannelWord, NoticeKindWord, NoticeStateWord
 from hosho.service.sweep import PENDING, sweep
 from hosho.store import models as m
 
@@ -26,11 +27,11 @@ JOB = "notices"
 
 class NoticeView(BaseModel):
     id: int
-    kind: str
+    kind: NoticeKindWord
     on: date  # the day whose daily work produced it
     about: date | None  # the date it is about (the payment, around, coverage_end, the missed target)
-    channel: str  # email, call (電話でのご連絡), post (書面), desk (the repair desk)
-    state: str
+    channel: NoticeChannelWord  # email, call (電話でのご連絡), post (書面), desk (the repair desk)
+    state: NoticeStateWord
     contract_id: int
     case_id: int | None
 
@@ -49,7 +50,7 @@ class Advanced(BaseModel):
 
     contract_id: int
     to: date
-    status: str
+    status: ContractStatusWord
     notices: list[NoticeView]
 
 

@@ -20,28 +20,19 @@ from hosho.domain.calendar import BusinessCalendar
 from hosho.service import banks
 from hosho.service.commands import ID_MAX, BankAccountIn, BankAnswer, CreateBatch
 from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, not_found
+from hosho.service.results import BatchStatus as BatchStatus
+from hosho.service.results import BatchStatusWord, LedgerEntryKindWord, RefundStatusWord
+from hosho.service.results import RefundStatus as RefundStatus
 from hosho.settings import Payer
 from hosho.store import models as m
 
 FINANCE = frozenset({Role.ADMIN})
 
 
-class RefundStatus(StrEnum):
-    AWAITING_ACCOUNT = "awaiting_account"
-    READY = "ready"
-    IN_BATCH = "in_batch"
-    PAID = "paid"
-
-
-class BatchStatus(StrEnum):
-    CREATED = "created"
-    CANCELLED = "cancelled"
-
-
 class BatchView(BaseModel):
     id: int
     transfer_date: date
-    status: str
+    status: BatchStatusWord
     count: int
     total: int
 
@@ -327,7 +318,7 @@ def record_answer(hosho: Hosho, actor: Actor, batch_id: int, command: BankAnswer
 
 
 class LedgerEntry(BaseModel):
-    kind: str
+    kind: LedgerEntryKindWord
     amount: int
     on: date
     batch_id: int | None
@@ -340,7 +331,7 @@ class RefundView(BaseModel):
     certificate_number: str | None
     subscriber: str
     amount: int
-    status: str
+    status: RefundStatusWord
     created_on: date
     batch_id: int | None
     account: banks.AccountView | None

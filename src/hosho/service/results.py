@@ -8,11 +8,16 @@ field. Money is integer yen; dates and times are ISO 8601, times in JST.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetPydanticSchema
+from pydantic_core import CoreSchema
 
 from hosho.domain.calendar import JST
+from hosho.domain.contract import CaseState, DisputeState, ReviewState, Status
+from hosho.domain.program import NoticeKind, ServiceMode
+from hosho.domain.refunds import CancelReason
 
 
 def _in_jst(value: dt.datetime) -> dt.datetime:
@@ -27,6 +32,165 @@ class Result(BaseModel):
     """An answer of the service: immutable once built."""
 
     model_config = ConfigDict(frozen=True)
+
+
+# --- the words of the answers -------------------------------------------------------------------------------------
+# A field that holds one of a fixed set of words is typed with its enum, so the OpenAPI names each set once (the
+# domain's own where it has one: Status, shown as ContractStatus, CaseState, ServiceMode, CancelReason). A value
+# outside its set is a bug: the answer is refused rather than sent.
+
+
+class CoverageDecision(StrEnum):
+    """A repair request's decision; review (要審査, at intake only): the terms leave it to the provider's supervisor."""
+
+    COVERED = "covered"
+    NOT_COVERED = "not_covered"
+    REVIEW = "review"  # 要審査: the terms leave the outcome to the provider (only at intake)
+
+
+class CaseEventKind(StrEnum):
+    """What a case's event records: the request, then the repair desk's progress."""
+
+    REQUESTED = "requested"
+    VISIT_SCHEDULED = "visit_scheduled"
+    VISIT_DONE = "visit_done"
+    ITEM_ARRIVED = "item_arrived"
+    ESTIMATE = "estimate"
+    REPAIRED = "repaired"
+    SHIPPED = "shipped"
+    REPLACED = "replaced"
+    DIAGNOSIS = "diagnosis"  # the technician's findings
+    REVIEW_DECIDED = "review_decided"  # a supervisor's decision
+    DISPUTE_OPENED = "dispute_opened"  # 見解相違 (zest 第11条)
+    THIRD_PARTY_OPINION = "third_party_opinion"
+    DISPUTE_DECIDED = "dispute_decided"
+
+
+class DeadlineKind(StrEnum):
+    VISIT_BY = "visit_by"  # on-site: the technician's visit
+    REPAIR_DUE = "repair_due"  # send-back: the repaired item shipped back
+
+
+class EstimateOutcome(StrEnum):
+    REPAIR = "repair"
+    REPLACEMENT = "replacement"  # over the cap: a replacement instead (zest 第5条), which ends the contract
+    UNREPAIRABLE = "unrepairable"
+
+
+class NoticeChannel(StrEnum):
+    EMAIL = "email"
+    CALL = "call"  # a task on the call list
+    POST = "post"  # a letter
+    DESK = "desk"  # the repair desk
+
+
+class NoticeState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a worker, under its lease
+    SENT = "sent"
+    FAILED = "failed"  # five tries failed: on the call list
+    DONE = "done"  # a call or letter recorded
+
+
+class ClosureSource(StrEnum):
+    TERMS = "terms"  # the program's defaults
+    SET = "set"  # set by the provider's staff
+
+
+class RefundStatus(StrEnum):
+    """A refund's payout (payouts.md); a transfer the bank returned waits for an account again."""
+
+    AWAITING_ACCOUNT = "awaiting_account"
+    READY = "ready"
+    IN_BATCH = "in_batch"
+    PAID = "paid"
+
+
+class BatchStatus(StrEnum):
+    CREATED = "created"
+    CANCELLED = "cancelled"
+
+
+class LedgerEntryKind(StrEnum):
+    """An entry of the append-only refund ledger (payouts.md)."""
+
+    OWED = "owed"
+    ACCOUNT_GIVEN = "account_given"
+    BATCHED = "batched"
+    BATCH_CANCELLED = "batch_cancelled"
+    PAID = "paid"
+    RETURNED = "returned"
+
+
+def one_of(words: type[StrEnum]) -> GetPydanticSchema:
+    """A `str` field (callers pass plain strings) that holds one of `words`: validated and documented as the enum."""
+
+    def schema(source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return handler(words)
+
+    return GetPydanticSchema(schema)
+
+
+# The fields' types: str to their callers, the enum's member once validated, one named schema each in the OpenAPI.
+ContractStatusWord = Annotated[str, one_of(Status)]
+CaseStateWord = Annotated[str, one_of(CaseState)]
+ServiceModeWord = Annotated[str, one_of(ServiceMode)]
+CancelReasonWord = Annotated[str, one_of(CancelReason)]
+DecisionWord = Annotated[str, one_of(CoverageDecision)]
+CaseEventKindWord = Annotated[str, one_of(CaseEventKind)]
+DeadlineKindWord = Annotated[str, one_of(DeadlineKind)]
+EstimateOutcomeWord = Annotated[str, one_of(EstimateOutcome)]
+ReviewStateWord = Annotated[str, one_of(ReviewState)]
+DisputeStateWord = Annotated[str, one_of(DisputeState)]
+NoticeChannelWord = Annotated[str, one_of(NoticeChannel)]
+NoticeStateWord = Annotated[str, one_of(NoticeState)]
+ClosureSourceWord = Annotated[str, one_of(ClosureSource)]
+RefundStatusWord = Annotated[str, one_of(RefundStatus)]
+BatchStatusWord = Annotated[str, one_of(BatchStatus)]
+LedgerEntryKindWord = Annotated[str, one_of(LedgerEntryKind)]
+NoticeKindWord = Annotated[str, one_of(NoticeKind)]
+
+
+# The documented shapes of the free-form objects (their keys depend on the kind or action).
+EVENT_DATA = {
+    "type": "object",
+    "description": "By kind: requested → `decision`; item_arrived → `repair_due`; estimate → `outcome`, `amount`, "
+    "`replacement_limit`, `clauses`; any kind → `note` when one was given.",
+    "properties": {
+        "note": {"type": "string", "description": "The repair desk's note"},
+        "decision": {"$ref": "#/components/schemas/CoverageDecision"},
+        "repair_due": {"type": "string", "format": "date", "description": "The send-back repair deadline"},
+        "outcome": {"$ref": "#/components/schemas/EstimateOutcome"},
+        "amount": {"type": ["integer", "null"], "description": "The estimate, in yen"},
+        "replacement_limit": {"type": ["integer", "null"], "description": "Above it: a replacement, in yen"},
+        "clauses": {"type": "array", "items": {"type": "string"}},
+    },
+    "additionalProperties": True,
+}
+AUDIT_STATE = {
+    "type": "object",
+    "description": "For contract.* actions, the contract's audited state (never names, phones or addresses); for "
+    "notice.call_recorded, the notice's `state` and `channel` (before) or `state` and `notice` kind (after); "
+    "for calendar.* actions, the year's closure `ranges`.",
+    "properties": {
+        "status": {"$ref": "#/components/schemas/ContractStatus"},
+        "plan": {"type": "string"},
+        "terms": {"type": "string", "description": "program@effective date of the terms"},
+        "coverage_start": {"type": ["string", "null"], "format": "date"},
+        "coverage_end": {"type": ["string", "null"], "format": "date"},
+        "paid_on": {"type": ["string", "null"], "format": "date"},
+        "certificate_number": {"type": ["string", "null"]},
+        "unreported_replacement": {"type": ["boolean", "null"]},
+        "ended_on": {"type": ["string", "null"], "format": "date"},
+        "refund": {"type": ["integer", "null"], "description": "In yen"},
+        "cases": {"type": "integer", "description": "How many repair cases"},
+        "state": {"type": "string"},
+        "channel": {"type": "string"},
+        "notice": {"type": "string"},
+        "ranges": {"type": "array", "items": {"type": "object"}},
+    },
+    "additionalProperties": True,
+}
 
 
 # --- the pieces of a decision -------------------------------------------------------------------------------------
@@ -45,7 +209,7 @@ class SkippedDay(Result):
 class DeadlineView(Result):
     """A deadline and how it was counted: `business_days` after `clock_start`, passing over `skipped`."""
 
-    kind: str
+    kind: DeadlineKindWord
     due: dt.date
     clock_start: dt.date = Field(description="The reception day (visits) or the arrival day (send-back repairs)")
     business_days: int
@@ -73,9 +237,9 @@ class ReasonView(Result):
 
 class CaseEventView(Result):
     at: JstDatetime
-    kind: str
+    kind: CaseEventKindWord
     date: dt.date | None
-    data: dict[str, Any] | None
+    data: Annotated[dict[str, Any] | None, Field(json_schema_extra={"anyOf": [EVENT_DATA, {"type": "null"}]})]
 
 
 class CaseView(Result):
@@ -86,14 +250,14 @@ class CaseView(Result):
     received_on: dt.date
     cause: str
     covered: bool
-    state: str
+    state: CaseStateWord
     visit_by: dt.date | None
     item_arrived_on: dt.date | None
     repair_due: dt.date | None
     estimate: int | None
-    outcome: str | None
-    review: str | None = Field(default=None, description="pending (waits for a supervisor) or decided")
-    dispute: str | None = Field(default=None, description="open or closed (見解相違, zest 第11条)")
+    outcome: EstimateOutcomeWord | None
+    review: ReviewStateWord | None = Field(default=None, description="pending (waits for a supervisor) or decided")
+    dispute: DisputeStateWord | None = Field(default=None, description="open or closed (見解相違, zest 第11条)")
     item_serial: str | None = Field(default=None, description="The failed item's serial, when the request named one")
     events: list[CaseEventView]
 
@@ -103,7 +267,7 @@ class BoardCase(CaseView):
 
 
 class EstimateView(Result):
-    outcome: str
+    outcome: EstimateOutcomeWord
     amount: int | None
     replacement_limit: int | None
     clauses: list[str]
@@ -113,11 +277,11 @@ class EstimateView(Result):
 class CaseDecision(CaseView):
     """A case's decision after intake (diagnosis, review, dispute): what to tell the caller, and why."""
 
-    decision: Literal["covered", "not_covered"]
+    decision: DecisionWord
     reasons: list[ReasonView]
     clauses: list[ClauseText]
     costs: list[CostView]
-    contract_status: str
+    contract_status: ContractStatusWord
 
 
 class CaseProgress(CaseView):
@@ -131,7 +295,7 @@ class CaseProgress(CaseView):
 class PlanRef(Result):
     id: str
     name: str
-    service_mode: str
+    service_mode: ServiceModeWord
     years: int
 
 
@@ -159,12 +323,12 @@ class EquipmentView(Result):
     kind: str
     model: str
     serial: str
-    service_mode: str | None
+    service_mode: ServiceModeWord | None
 
 
 class ContractView(Result):
     id: int
-    status: str
+    status: ContractStatusWord
     program: str
     program_name: str
     terms_version: str
@@ -204,9 +368,9 @@ class ContractPage(Result):
 class AuditEntry(Result):
     at: JstDatetime
     actor: str
-    action: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    action: str = Field(description="contract.enrolled, contract.paid, …, case.requested, notice.call_recorded, …")
+    before: Annotated[dict[str, Any] | None, Field(json_schema_extra={"anyOf": [AUDIT_STATE, {"type": "null"}]})]
+    after: Annotated[dict[str, Any] | None, Field(json_schema_extra={"anyOf": [AUDIT_STATE, {"type": "null"}]})]
 
 
 # --- repair decisions ---------------------------------------------------------------------------------------------
@@ -215,9 +379,7 @@ class AuditEntry(Result):
 class Decision(Result):
     case_id: int | None = Field(description="None in a preview: nothing is stored")
     case_number: int
-    decision: Literal["covered", "not_covered", "review"] = Field(
-        description="review (要審査): the terms leave the outcome to the provider; the case waits for a supervisor"
-    )
+    decision: DecisionWord
     terms_version: str
     reasons: list[ReasonView]
     clauses: list[ClauseText]
@@ -233,7 +395,7 @@ class Decision(Result):
 
 
 class RepairDecision(Decision):
-    contract_status: str
+    contract_status: ContractStatusWord
 
 
 # --- refunds ------------------------------------------------------------------------------------------------------
@@ -249,7 +411,7 @@ class RefundBreakdown(Result):
 
 class RefundPreview(Result):
     refund: int
-    reason: str
+    reason: CancelReasonWord
     cancelled_on: dt.date
     clauses: list[ClauseText]
     breakdown: RefundBreakdown | None
@@ -259,10 +421,12 @@ class Payout(Result):
     """The refund a cancellation opened, as it will be paid (payouts.md); none for 0 yen."""
 
     refund_id: int
-    status: str = Field(description="awaiting_account, or ready when an account came with the cancellation")
+    status: RefundStatusWord = Field(
+        description="awaiting_account, or ready when an account came with the cancellation"
+    )
     holder: str | None = Field(description="The 口座名義 as stored: half-width kana, as the Zengin file carries it")
 
 
 class Cancellation(RefundPreview):
-    status: str
+    status: ContractStatusWord
     payout: Payout | None = None
