@@ -37,7 +37,7 @@ Group = tuple[str, str, int | None]  # program, plan, retailer id
 
 
 def _codes(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(m.Retailer.id, m.Retailer.code)).tuples().all())
+    return {id_: code for id_, code in session.execute(select(m.Retailer.id, m.Retailer.code))}
 
 
 def _end_day(c: Any = m.Contract) -> Any:
