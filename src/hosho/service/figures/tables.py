@@ -1,0 +1,198 @@
+"""Each figure as tables: what the console shows behind a chart and what a CSV export holds, the same cells.
+
+A cell is an int (counts and yen, so a spreadsheet can sum them) or text. CSV is UTF-8 with a BOM and CRLF line
+ends: Excel opens it as UTF-8 by the BOM, and no subscriber's or retailer's name is lost to CP932's narrower set.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from hosho.presentation import figures as words
+from hosho.service.figures.business import BRACKETS
+from hosho.service.figures.results import (
+    CasesFigure,
+    ContractsFigure,
+    EndingFigure,
+    Figure,
+    LossFigure,
+    RefundsFigure,
+    SlaFigure,
+)
+
+Cell = int | str
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    key: str  # stable: the CSV's name (figure-key.csv)
+    caption: str
+    headers: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+
+
+def _retailer(code: str | None) -> str:
+    return code if code is not None else words.NO_RETAILER
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def tables(figure: Figure) -> list[Table]:
+    if isinstance(figure, SlaFigure):
+        return _sla(figure)
+    if isinstance(figure, CasesFigure):
+        return _cases(figure)
+    if isinstance(figure, ContractsFigure):
+        return _contracts(figure)
+    if isinstance(figure, EndingFigure):
+        return _ending(figure)
+    if isinstance(figure, RefundsFigure):
+        return _refunds(figure)
+    if isinstance(figure, LossFigure):
+        return _losses(figure)
+    raise TypeError(f"no tables for {type(figure).__name__}")
+
+
+def _sla(figure: SlaFigure) -> list[Table]:
+    months = Table(
+        "months",
+        "SLA達成率(目標日の月別)",
+        ("月", "種類", "期限到来", "達成", "超過", "期限前", "達成率"),
+        [
+            (r.month, words.SLA_KINDS[r.kind], r.due, r.met, r.breached, r.pending, words.percent(r.attainment_bp))
+            for r in figure.months
+        ],
+    )
+    more = (
+        f"(全{figure.breaches_total}件のうち新しい{len(figure.breaches)}件)"
+        if figure.breaches_total > len(figure.breaches)
+        else ""
+    )
+    breaches = Table(
+        "breaches",
+        f"SLA超過の案件{more}",
+        ("案件ID", "契約ID", "案件番号", "プログラム", "プラン", "種類", "目標日", "完了日", "超過日数"),
+        [
+            (
+                b.case_id,
+                b.contract_id,
+                b.case_number,
+                b.program,
+                b.plan,
+                words.SLA_KINDS[b.kind],
+                b.target.isoformat(),
+                b.done_on.isoformat() if b.done_on else "未完了",
+                b.days_late,
+            )
+            for b in figure.breaches
+        ],
+    )
+    return [months, breaches]
+
+
+def _cases(figure: CasesFigure) -> list[Table]:
+    by_cause = Table(
+        "by-cause",
+        "原因と判定別の件数",
+        ("原因", "判定", "件数"),
+        [(r.cause, words.DECISIONS.get(r.decision, r.decision), r.count) for r in figure.by_cause],
+    )
+    clauses = Table(
+        "clauses",
+        "判定で引用の多い条項",
+        ("プログラム", "条項", "引用件数"),
+        [(r.program, r.label, r.count) for r in figure.clauses],
+    )
+    return [by_cause, clauses]
+
+
+def _contracts(figure: ContractsFigure) -> list[Table]:
+    return [
+        Table(
+            "months",
+            "月別・プラン別・販売店別の加入件数と月末の有効契約数",
+            ("月", "プログラム", "プラン", "販売店", "加入件数", "有効契約数(月末)"),
+            [(r.month, r.program, r.plan, _retailer(r.retailer), r.enrolled, r.active) for r in figure.months],
+        )
+    ]
+
+
+def _ending(figure: EndingFigure) -> list[Table]:
+    by_month = Table(
+        "by-month",
+        f"{figure.window_days}日以内に満了する契約(満了月別)",
+        ("満了月", "プログラム", "プラン", "販売店", "件数"),
+        [(r.month, r.program, r.plan, _retailer(r.retailer), r.count) for r in figure.by_month],
+    )
+    listed = Table(
+        "contracts",
+        f"満了が近い契約(全{figure.contracts_total}件、満了日順に最大{figure.contracts_limit}件)",
+        ("契約ID", "加入者証番号", "プログラム", "プラン", "販売店", "保証期限"),
+        [
+            (
+                c.contract_id,
+                _text(c.certificate_number),
+                c.program,
+                c.plan,
+                _retailer(c.retailer),
+                c.coverage_end.isoformat(),
+            )
+            for c in figure.contracts
+        ],
+    )
+    return [by_month, listed]
+
+
+def _refunds(figure: RefundsFigure) -> list[Table]:
+    by_month = Table(
+        "by-month",
+        "返金(返金額確定の月別、振込の状況別)",
+        ("月", "振込の状況", "件数", "返金額(円)"),
+        [(r.month, words.REFUND_STATUSES.get(r.status, r.status), r.count, r.yen) for r in figure.by_month],
+    )
+    by_bracket = Table(
+        "by-bracket",
+        "返金(購入日からの経過年数別、振込の状況別)",
+        ("経過年数", "振込の状況", "件数", "返金額(円)"),
+        [
+            (words.years_bracket(r.years, BRACKETS), words.REFUND_STATUSES.get(r.status, r.status), r.count, r.yen)
+            for r in figure.by_bracket
+        ],
+    )
+    return [by_month, by_bracket]
+
+
+def _losses(figure: LossFigure) -> list[Table]:
+    return [
+        Table(
+            "rows",
+            "損害率(修理・交換の支払額 ÷ 受領した保証料、小数第3位以下切り捨て)",
+            ("区分", "プログラム", "プラン", "販売店", "受領保証料(円)", "修理(円)", "交換(円)", "損害率"),
+            [
+                (
+                    words.LOSS_BY[r.by],
+                    _text(r.program),
+                    _text(r.plan),
+                    _retailer(r.retailer) if r.by == "retailer" else "",
+                    r.fees,
+                    r.repairs,
+                    r.replacements,
+                    words.percent(r.loss_ratio_bp),
+                )
+                for r in figure.rows
+            ],
+        )
+    ]
+
+
+def to_csv(table: Table) -> bytes:
+    """UTF-8 with a BOM, CRLF: Excel reads it as UTF-8; the first line is the heads."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(table.headers)
+    writer.writerows(table.rows)
+    return out.getvalue().encode("utf-8-sig")
