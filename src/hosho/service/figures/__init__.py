@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
+
 from hosho.service.context import Actor, Hosho, Role, forbidden
 from hosho.service.figures import business, operations
 from hosho.service.figures.filters import FigureFilters, Scope, scope
@@ -22,6 +24,7 @@ from hosho.service.figures.results import (
     RefundsFigure,
     SlaFigure,
 )
+from hosho.store import models as m
 
 READERS = frozenset({Role.ADMIN})
 
@@ -92,3 +95,12 @@ FIGURES: dict[str, Callable[[Hosho, Actor, FigureFilters | dict[str, Any]], Figu
     "refunds": refunds,
     "loss-ratio": loss_ratio,
 }
+
+
+def retailers(hosho: Hosho, actor: Actor) -> list[tuple[str, str]]:
+    """The channels a filter may name: (code, name), by code."""
+    if actor.role not in READERS:
+        raise forbidden("read the dashboard's figures")
+    with hosho.reading() as session:
+        rows = session.execute(select(m.Retailer.code, m.Retailer.name).order_by(m.Retailer.code))
+        return [(code, name) for code, name in rows]
