@@ -67,12 +67,7 @@ def _charts(hosho: Hosho, shown: dict[str, results.Figure]) -> dict[str, list[An
     brackets = sorted({row.years for row in refunds.by_bracket})
     refund_yen = {(r.month, r.status): r.yen for r in refunds.by_month}
     bracket_yen = {(r.years, r.status): r.yen for r in refunds.by_bracket}
-    loss_labels = [
-        words.LOSS_BY[r.by] + " " + " ".join(x for x in (r.program, r.plan, r.retailer) if x)
-        if r.by != "retailer"
-        else words.LOSS_BY[r.by] + " " + (r.retailer or words.NO_RETAILER)
-        for r in losses.rows
-    ]
+    loss_labels = [_loss_label(r) for r in losses.rows]
     return {
         "sla": [
             legend(sla_series),
@@ -114,6 +109,13 @@ def _charts(hosho: Hosho, shown: dict[str, results.Figure]) -> dict[str, list[An
                  series=[Series("損害率", [r.loss_ratio_bp for r in losses.rows])], label=_ratio),
         ],
     }  # fmt: skip
+
+
+def _loss_label(row: results.LossRow) -> str:
+    """全体, プログラム別 zest, プラン別 zest kaden-5y, 販売店別 R1."""
+    if row.by == "retailer":
+        return f"{words.LOSS_BY[row.by]} {row.retailer or words.NO_RETAILER}"
+    return " ".join([words.LOSS_BY[row.by], *(part for part in (row.program, row.plan) if part)])
 
 
 def _form(hosho: Hosho, op: SignedIn) -> dict[str, Any]:
