@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 
 from hosho.service import figures
 from hosho.service.context import Actor, Hosho, Role, ServiceError
-from tests.integration.figures_data import ADMIN, RANGE, Built, build
+from hosho.service.figures import summary
+from tests.integration.figures_data import ADMIN, RANGE, TODAY, Built, build
 
 
 @pytest.fixture
@@ -152,3 +154,17 @@ def test_only_the_providers_admins_read_the_figures(hosho: Hosho, role: Role) ->
     with pytest.raises(ServiceError) as refused:
         figures.refunds(hosho, Actor("someone", role, retailer_id=1 if role is Role.RETAILER else None), {})
     assert refused.value.code == "forbidden"
+
+
+def test_the_figures_are_as_of_the_day_their_summaries_were_rebuilt(hosho: Hosho, story: Built) -> None:
+    first = figures.sla(hosho, ADMIN, RANGE)
+    assert first.as_of.isoformat() == "2026-12-01"
+    december = next(row for row in first.months if (row.kind, row.month) == ("visit", "2026-12"))
+    assert (december.pending, december.breached) == (1, 0)  # E3's visit is due today
+    hosho.clock = lambda: TODAY + timedelta(days=1)
+    later = figures.sla(hosho, ADMIN, RANGE)  # the first reader of a new day rebuilds them (if the daily work did not)
+    assert later.as_of.isoformat() == "2026-12-02"
+    december = next(row for row in later.months if (row.kind, row.month) == ("visit", "2026-12"))
+    assert (december.pending, december.breached) == (0, 1)
+    assert later.breaches[0].case_id == story.case_ids["E3"] and later.breaches[0].days_late == 1
+    assert summary.refresh(hosho) == date(2026, 12, 2)  # already current: nothing rebuilt

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from hosho.service.context import Actor, Hosho, Role, forbidden
-from hosho.service.figures import business, operations
+from hosho.service.figures import business, operations, summary
 from hosho.service.figures.filters import FigureFilters, Scope, scope
 from hosho.service.figures.results import (
     CasesFigure,
@@ -33,7 +33,11 @@ def _open(hosho: Hosho, actor: Actor, filters: FigureFilters | dict[str, Any]) -
     if actor.role not in READERS:
         raise forbidden("read the dashboard's figures")
     chosen = scope(hosho, filters)
-    return chosen, {"filters": Filters.model_validate(chosen.echo()), "as_of": chosen.today}
+    with hosho.reading() as session:
+        day = summary.as_of(session)
+    if day != chosen.today:  # the daily work has not run today yet: the first reader brings them up to date
+        day = summary.refresh(hosho)
+    return chosen, {"filters": Filters.model_validate(chosen.echo()), "as_of": day}
 
 
 def sla(hosho: Hosho, actor: Actor, filters: FigureFilters | dict[str, Any]) -> SlaFigure:

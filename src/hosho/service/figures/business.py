@@ -10,10 +10,10 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from hosho.domain.contract import CaseState, Status
+from hosho.domain.contract import Status
 from hosho.service.figures.filters import Scope, basis_points, month_of
 from hosho.service.figures.results import (
     ContractMonth,
@@ -24,7 +24,7 @@ from hosho.service.figures.results import (
     RefundMonth,
 )
 from hosho.store import models as m
-from hosho.store.sqldates import plus_days, plus_years
+from hosho.store.sqldates import plus_years
 
 ENDING_DAYS = 90
 ENDING_LIMIT = 200
@@ -40,55 +40,38 @@ def _codes(session: Session) -> dict[int, str]:
     return {id_: code for id_, code in session.execute(select(m.Retailer.id, m.Retailer.code))}
 
 
-def _end_day(c: Any = m.Contract) -> Any:
-    """The first day a paid contract is no longer in force: its end (cancelled, replaced, transferred), or the
-    day after its coverage ends."""
-    ended = and_(c.ended_on.is_not(None), c.ended_on <= c.coverage_end)
-    return case((ended, c.ended_on), else_=plus_days(c.coverage_end, 1))
-
-
 def contracts(session: Session, scope: Scope) -> list[ContractMonth]:
-    c = m.Contract
-    keys = (c.program_id, c.plan_id, c.retailer_id)
-    enrolled: dict[tuple[str, Group], int] = {}
-    query = select(month_of(c.applied_on), *keys, func.count()).where(scope.in_months(c.applied_on))
-    for month, program, plan, retailer, count in session.execute(
-        scope.contracts(query).group_by(month_of(c.applied_on), *keys)
-    ):
-        enrolled[(month, (program, plan, retailer))] = count
-    # In force at a month's end = paid by then − no longer in force by then: two grouped counts over all history.
-    moves: dict[Group, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    starts = select(month_of(c.paid_on), *keys, func.count()).where(c.paid_on.is_not(None), c.paid_on < scope.end)
-    for month, program, plan, retailer, count in session.execute(
-        scope.contracts(starts).group_by(month_of(c.paid_on), *keys)
-    ):
-        moves[(program, plan, retailer)][month] += count
-    end = _end_day()
-    ends = select(month_of(end), *keys, func.count()).where(c.paid_on.is_not(None), end < scope.end)
-    for month, program, plan, retailer, count in session.execute(scope.contracts(ends).group_by(month_of(end), *keys)):
-        moves[(program, plan, retailer)][month] -= count
+    """Applications by month; in force at a month's end = paid by then − no longer in force by then: the summary's
+    started − ended before the first month shown (one sum per group), then month by month."""
+    s = m.FigureContractMonth
+    keys = (s.program_id, s.plan_id, s.retailer_id)
+    net = func.sum(s.started) - func.sum(s.ended)
+    before = scope.contracts(select(*keys, net), s).where(s.month < scope.first_month).group_by(*keys)
+    running: dict[Group, int] = {(p, plan, r): int(n) for p, plan, r, n in session.execute(before)}
+    shown = scope.contracts(select(s.month, *keys, func.sum(s.enrolled), net), s)
+    shown = shown.where(scope.in_month_keys(s.month)).group_by(s.month, *keys)
+    moves: dict[tuple[str, Group], tuple[int, int]] = {
+        (month, (p, plan, r)): (int(enrolled), int(n)) for month, p, plan, r, enrolled, n in session.execute(shown)
+    }
     codes = _codes(session)
-    shown = scope.months
+    groups = sorted(set(running) | {group for _, group in moves}, key=lambda g: (g[0], g[1], codes.get(g[2] or 0, "")))
     rows = []
-    groups = sorted(set(moves) | {group for _, group in enrolled}, key=lambda g: (g[0], g[1], codes.get(g[2] or 0, "")))
-    for group in groups:
-        before = sum(n for month, n in moves[group].items() if month < shown[0])
-        running = before
-        for month in shown:
-            running += moves[group].get(month, 0)
-            count = enrolled.get((month, group), 0)
-            if running or count:
+    for month in scope.months:
+        for group in groups:
+            enrolled, change = moves.get((month, group), (0, 0))
+            active = running[group] = running.get(group, 0) + change
+            if active or enrolled:
+                retailer = codes.get(group[2]) if group[2] is not None else None
                 rows.append(
                     ContractMonth(
                         month=month,
                         program=group[0],
                         plan=group[1],
-                        retailer=codes.get(group[2]) if group[2] is not None else None,
-                        enrolled=count,
-                        active=running,
+                        retailer=retailer,
+                        enrolled=enrolled,
+                        active=active,
                     )
                 )
-    rows.sort(key=lambda row: row.month)
     return rows
 
 
@@ -155,26 +138,20 @@ def refunds(session: Session, scope: Scope) -> tuple[list[RefundMonth], list[Ref
 
 
 def losses(session: Session, scope: Scope) -> list[LossRow]:
-    """Loss ratio = (repairs + replacements paid) ÷ warranty fees received, per program, plan and retailer.
-
-    Fees: the warranty fee of each contract paid in the months. Repairs: the estimate of each covered case received
-    in the months whose outcome was a repair and that is repaired or closed. Replacements: the cap (修理上限金額, the
-    most a replacement product costs, zest 第5条) of each case whose outcome was a replacement.
-    """
-    c, rc = m.Contract, m.RepairCase
-    keys = (c.program_id, c.plan_id, c.retailer_id)
+    """Loss ratio = (repairs + replacements paid) ÷ warranty fees received, per program, plan and retailer: fees of
+    the contracts paid in the months, claims of the cases received in them (figures.summary says what is paid)."""
     sums: dict[Group, list[int]] = defaultdict(lambda: [0, 0, 0])
-    fees = scope.contracts(
-        select(*keys, func.sum(c.warranty_fee)).where(c.paid_on.is_not(None), scope.in_months(c.paid_on))
-    )
-    for program, plan, retailer, yen in session.execute(fees.group_by(*keys)):
+    f = m.FigureContractMonth
+    fees = scope.contracts(select(f.program_id, f.plan_id, f.retailer_id, func.sum(f.fees)), f)
+    fees = fees.where(scope.in_month_keys(f.month)).group_by(f.program_id, f.plan_id, f.retailer_id)
+    for program, plan, retailer, yen in session.execute(fees):
         sums[(program, plan, retailer)][0] += int(yen or 0)
-    repaired = (rc.outcome == "repair") & (rc.state != CaseState.OPEN.value)
-    repairs = func.sum(case((repaired, func.coalesce(rc.estimate, 0)), else_=0))
-    replacements = func.sum(case((rc.outcome == "replacement", func.coalesce(c.repair_cap, 0)), else_=0))
-    claims = scope.contracts(select(*keys, repairs, replacements).select_from(rc).join(c, c.id == rc.contract_id))
-    claims = claims.where(rc.covered.is_(True), scope.in_months(rc.received_on))
-    for program, plan, retailer, repair_yen, replacement_yen in session.execute(claims.group_by(*keys)):
+    k = m.FigureCaseMonth
+    claims = scope.contracts(
+        select(k.program_id, k.plan_id, k.retailer_id, func.sum(k.repairs), func.sum(k.replacements)), k
+    )
+    claims = claims.where(scope.in_month_keys(k.month)).group_by(k.program_id, k.plan_id, k.retailer_id)
+    for program, plan, retailer, repair_yen, replacement_yen in session.execute(claims):
         sums[(program, plan, retailer)][1] += int(repair_yen or 0)
         sums[(program, plan, retailer)][2] += int(replacement_yen or 0)
     codes = _codes(session)

@@ -66,6 +66,18 @@ class Scope:
     def in_months(self, column: Any) -> Any:
         return (column >= self.first) & (column < self.end)
 
+    @property
+    def first_month(self) -> str:
+        return month_key(self.first)
+
+    @property
+    def last_month(self) -> str:
+        return month_key(previous_month(self.end))
+
+    def in_month_keys(self, column: Any) -> Any:
+        """A summary's 'YYYY-MM' column within the months (text in this form sorts as the months do)."""
+        return (column >= self.first_month) & (column <= self.last_month)
+
     def echo(self) -> dict[str, Any]:
         """The filters as the answer states them."""
         return {

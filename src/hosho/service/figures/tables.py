@@ -31,6 +31,7 @@ class Table:
     caption: str
     headers: tuple[str, ...]
     rows: list[tuple[Cell, ...]]
+    on_page: bool = True  # False: too long to read on a page, downloaded as CSV only
 
 
 def _retailer(code: str | None) -> str:
@@ -111,13 +112,44 @@ def _cases(figure: CasesFigure) -> list[Table]:
 
 
 def _contracts(figure: ContractsFigure) -> list[Table]:
+    months = sorted({r.month for r in figure.months})
+    last = months[-1] if months else None
+    totals: dict[str, list[int]] = {month: [0, 0] for month in months}
+    plans: dict[tuple[str, str], list[int]] = {}
+    channels: dict[str, list[int]] = {}
+    for r in figure.months:
+        totals[r.month][0] += r.enrolled
+        totals[r.month][1] += r.active
+        for sums in (plans.setdefault((r.program, r.plan), [0, 0]), channels.setdefault(_retailer(r.retailer), [0, 0])):
+            sums[0] += r.enrolled
+            sums[1] += r.active if r.month == last else 0
+    at_end = f"有効契約数({last}末)" if last else "有効契約数"
     return [
         Table(
             "months",
+            "月別の加入件数と月末の有効契約数",
+            ("月", "加入件数", "有効契約数(月末)"),
+            [(month, enrolled, active) for month, (enrolled, active) in totals.items()],
+        ),
+        Table(
+            "plans",
+            "プラン別の加入件数(期間計)と有効契約数",
+            ("プログラム", "プラン", "加入件数", at_end),
+            [(program, plan, enrolled, active) for (program, plan), (enrolled, active) in sorted(plans.items())],
+        ),
+        Table(
+            "retailers",
+            "販売店別の加入件数(期間計)と有効契約数",
+            ("販売店", "加入件数", at_end),
+            [(code, enrolled, active) for code, (enrolled, active) in sorted(channels.items())],
+        ),
+        Table(
+            "detail",
             "月別・プラン別・販売店別の加入件数と月末の有効契約数",
             ("月", "プログラム", "プラン", "販売店", "加入件数", "有効契約数(月末)"),
             [(r.month, r.program, r.plan, _retailer(r.retailer), r.enrolled, r.active) for r in figure.months],
-        )
+            on_page=False,
+        ),
     ]
 
 
