@@ -22,6 +22,7 @@ from hosho.mail.messages import Mailer, compose, templates
 from hosho.service import contracts, delivery, notices
 from hosho.service.context import SYSTEM, Hosho
 from hosho.service.delivery import Outgoing
+from hosho.service.figures import summary as figures_summary
 from hosho.settings import SmtpSettings
 
 log = logging.getLogger("hosho.jobs")
@@ -75,6 +76,7 @@ def tick(hosho: Hosho, settings: SmtpSettings) -> Delivered:
     ran = notices.run_daily(hosho)
     if ran.first is not None:
         log.info("daily work %s…%s: %s, %d expired", ran.first, ran.last, ran.produced, ran.expired)
+        figures_summary.refresh(hosho)  # the dashboard's summaries, as of the new day
     done = deliver(hosho, settings)
     if done.sent or done.failed:
         log.info("e-mails: %d sent, %d to retry or failed", done.sent, done.failed)
