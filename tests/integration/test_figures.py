@@ -140,6 +140,7 @@ def test_a_month_range_narrows_every_figure(hosho: Hosho, story: Built) -> None:
         ({"from": "2026-05", "to": "2026-04"}, "from"),
         ({"program": "nope"}, "program"),
         ({"program": "zest", "plan": "onsite-3y"}, "plan"),
+        ({"retailer": "R9"}, "retailer"),
         ({"unknown": "x"}, "unknown"),
     ],
 )

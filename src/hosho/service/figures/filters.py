@@ -120,6 +120,11 @@ def scope(hosho: Hosho, filters: FigureFilters | dict[str, Any]) -> Scope:
         plans = {plan for program in programs for plan in _plans(hosho, program)}
         if filters.plan not in plans:
             raise ServiceError("invalid_request", f"unknown plan {filters.plan!r}", field="plan")
+    if filters.retailer is not None:
+        with hosho.reading() as session:
+            known = session.scalar(select(m.Retailer.id).where(m.Retailer.code == filters.retailer))
+        if known is None:
+            raise ServiceError("invalid_request", f"unknown retailer {filters.retailer!r}", field="retailer")
     today = hosho.today()
     end = next_month(_first_day(filters.to_month)) if filters.to_month else next_month(today.replace(day=1))
     if filters.from_month:
