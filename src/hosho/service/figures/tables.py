@@ -154,11 +154,21 @@ def _contracts(figure: ContractsFigure) -> list[Table]:
 
 
 def _ending(figure: EndingFigure) -> list[Table]:
+    plans: dict[tuple[str, str, str], int] = {}
+    for r in figure.by_month:
+        plans[(r.month, r.program, r.plan)] = plans.get((r.month, r.program, r.plan), 0) + r.count
     by_month = Table(
         "by-month",
-        f"{figure.window_days}日以内に満了する契約(満了月別)",
+        f"{figure.window_days}日以内に満了する契約(満了月・プラン別)",
+        ("満了月", "プログラム", "プラン", "件数"),
+        [(month, program, plan, count) for (month, program, plan), count in sorted(plans.items())],
+    )
+    detail = Table(
+        "detail",
+        f"{figure.window_days}日以内に満了する契約(満了月・プラン・販売店別)",
         ("満了月", "プログラム", "プラン", "販売店", "件数"),
         [(r.month, r.program, r.plan, _retailer(r.retailer), r.count) for r in figure.by_month],
+        on_page=False,
     )
     listed = Table(
         "contracts",
@@ -176,7 +186,7 @@ def _ending(figure: EndingFigure) -> list[Table]:
             for c in figure.contracts
         ],
     )
-    return [by_month, listed]
+    return [by_month, listed, detail]
 
 
 def _refunds(figure: RefundsFigure) -> list[Table]:
