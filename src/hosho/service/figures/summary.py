@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hosho.domain.contract import CaseState
+from hosho.service.commands import column_length
 from hosho.service.context import Hosho
 from hosho.service.figures.filters import month_of
 from hosho.store import models as m
@@ -99,7 +100,8 @@ def _contracts(session: Session) -> None:
 def _decision() -> Any:
     """The stored decision's word (covered, not_covered, or review where a case awaits one); else its flag."""
     rc = m.RepairCase
-    return func.coalesce(rc.decision["decision"].as_string(), case((rc.covered, "covered"), else_="not_covered"))
+    word = func.coalesce(rc.decision["decision"].as_string(), case((rc.covered, "covered"), else_="not_covered"))
+    return func.substr(word, 1, column_length(m.FigureCaseMonth.decision))  # JSON text has no bound; the column has
 
 
 def _cases(session: Session) -> None:
@@ -138,6 +140,7 @@ def _clauses(session: Session) -> None:
     else:
         cited = func.json_each(rc.decision, "$.clauses").table_valued("value")
         label = func.json_extract(cited.c.value, "$.label")
+    label = func.substr(label, 1, column_length(m.FigureClauseMonth.label))
     month = month_of(rc.received_on)
     chosen = (
         select(month, c.program_id, c.plan_id, c.retailer_id, label, func.count())
