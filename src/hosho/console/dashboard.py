@@ -100,7 +100,7 @@ def _charts(hosho: Hosho, shown: dict[str, results.Figure]) -> dict[str, list[An
                  series=[Series(words.REFUND_STATUSES.get(s, s), [refund_yen.get((mo, s), 0) for mo in refund_months])
                          for s in statuses], label=_yen),
             bars(key="refunds-bracket", title="返金額(購入日からの経過年数別)",
-                 categories=[words.years_bracket(y, figures.business.BRACKETS) for y in brackets],
+                 categories=[words.years_bracket(y, figures.summary.BRACKETS) for y in brackets],
                  series=[Series(words.REFUND_STATUSES.get(s, s), [bracket_yen.get((y, s), 0) for y in brackets])
                          for s in statuses], label=_yen),
         ],

@@ -481,3 +481,31 @@ class FigureSlaBreach(Base):
     kind: Mapped[str] = mapped_column(String(10))
     target: Mapped[date] = mapped_column(Date, index=True)
     done_on: Mapped[date | None] = mapped_column(Date)
+
+
+class FigureEndingMonth(Base):
+    """As of the summaries' day: active contracts whose coverage ends within 90 days, per month of the end, plan and
+    retailer."""
+
+    __tablename__ = "figure_ending_months"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    program_id: Mapped[str] = mapped_column(String(40))
+    plan_id: Mapped[str] = mapped_column(String(40))
+    retailer_id: Mapped[int | None] = mapped_column(Id)
+    contracts: Mapped[int] = mapped_column(Integer)
+
+
+class FigureRefundMonth(Base):
+    """Refunds per month owed, plan, retailer, payout status and elapsed-year bracket: count and yen."""
+
+    __tablename__ = "figure_refund_months"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    program_id: Mapped[str] = mapped_column(String(40))
+    plan_id: Mapped[str] = mapped_column(String(40))
+    retailer_id: Mapped[int | None] = mapped_column(Id)
+    status: Mapped[str] = mapped_column(String(20))
+    years: Mapped[int] = mapped_column(Integer)
+    refunds: Mapped[int] = mapped_column(Integer)
+    yen: Mapped[int] = mapped_column(BigInteger)

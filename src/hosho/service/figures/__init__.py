@@ -69,7 +69,7 @@ def ending(hosho: Hosho, actor: Actor, filters: FigureFilters | dict[str, Any]) 
         by_month, listed, total = business.ending(session, chosen)
     return EndingFigure(
         **head,
-        window_days=business.ENDING_DAYS,
+        window_days=summary.ENDING_DAYS,
         by_month=by_month,
         contracts=listed,
         contracts_total=total,

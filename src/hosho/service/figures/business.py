@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hosho.domain.contract import Status
-from hosho.service.figures.filters import Scope, basis_points, month_of
+from hosho.service.figures.filters import Scope, basis_points
 from hosho.service.figures.results import (
     ContractMonth,
     EndingContract,
@@ -23,15 +22,10 @@ from hosho.service.figures.results import (
     RefundBracket,
     RefundMonth,
 )
+from hosho.service.figures.summary import ENDING_DAYS
 from hosho.store import models as m
-from hosho.store.sqldates import plus_years
 
-ENDING_DAYS = 90
 ENDING_LIMIT = 200
-# Refund brackets: the n-th year from the purchase date (zest 第9条: 購入日から1年以内 does not count the purchase
-# date, so the anniversary itself is still in the first year). The longest plan is eight years; the last bracket
-# gathers anything later.
-BRACKETS = 10
 
 Group = tuple[str, str, int | None]  # program, plan, retailer id
 
@@ -76,19 +70,20 @@ def contracts(session: Session, scope: Scope) -> list[ContractMonth]:
 
 
 def ending(session: Session, scope: Scope) -> tuple[list[EndingMonth], list[EndingContract], int]:
-    """Contracts in force whose coverage ends within the next ENDING_DAYS days, today included."""
-    c = m.Contract
-    window = (c.status == Status.ACTIVE.value) & (c.coverage_end >= scope.today)
-    window &= c.coverage_end <= scope.today + timedelta(days=ENDING_DAYS)
-    keys = (c.program_id, c.plan_id, c.retailer_id)
+    """Contracts in force whose coverage ends within the next ENDING_DAYS days, today included: counted in the
+    summary as of its day; the soonest listed from the contracts (their status and coverage_end index)."""
+    e, c = m.FigureEndingMonth, m.Contract
+    keys = (e.program_id, e.plan_id, e.retailer_id)
     codes = _codes(session)
-    grouped = scope.contracts(select(month_of(c.coverage_end), *keys, func.count()).where(window))
+    grouped = scope.contracts(select(e.month, *keys, func.sum(e.contracts)), e).group_by(e.month, *keys)
     by_month = [
-        EndingMonth(month=month, program=program, plan=plan, retailer=codes.get(retailer), count=count)
-        for month, program, plan, retailer, count in session.execute(grouped.group_by(month_of(c.coverage_end), *keys))
+        EndingMonth(month=month, program=program, plan=plan, retailer=codes.get(retailer), count=int(count))
+        for month, program, plan, retailer, count in session.execute(grouped)
     ]
     by_month.sort(key=lambda row: (row.month, row.program, row.plan, row.retailer or ""))
-    listed = scope.contracts(select(c.id, c.certificate_number, *keys, c.coverage_end).where(window))
+    window = (c.status == Status.ACTIVE.value) & (c.coverage_end >= scope.today)
+    window &= c.coverage_end <= scope.today + timedelta(days=ENDING_DAYS)
+    listed = scope.contracts(select(c.id, c.certificate_number, c.program_id, c.plan_id, c.retailer_id, c.coverage_end))
     contracts = [
         EndingContract(
             contract_id=id_,
@@ -99,39 +94,30 @@ def ending(session: Session, scope: Scope) -> tuple[list[EndingMonth], list[Endi
             coverage_end=end,
         )
         for id_, number, program, plan, retailer, end in session.execute(
-            listed.order_by(c.coverage_end, c.id).limit(ENDING_LIMIT)
+            listed.where(window).order_by(c.coverage_end, c.id).limit(ENDING_LIMIT)
         )
     ]
     return by_month, contracts, sum(row.count for row in by_month)
 
 
-def _bracket(cancelled_on: Any, purchase_date: Any) -> Any:
-    whens = [(cancelled_on <= plus_years(purchase_date, n), n) for n in range(1, BRACKETS)]
-    return case(*whens, else_=BRACKETS)
-
-
 def refunds(session: Session, scope: Scope) -> tuple[list[RefundMonth], list[RefundBracket]]:
-    """Refunds owed after cancellations (the payouts ledger's refunds), with where their payout stands."""
-    r, c, x = m.Refund, m.Contract, m.Cancellation
-    base = select().select_from(r).join(c, c.id == r.contract_id)
-    base = scope.contracts(base).where(scope.in_months(r.created_on))
-    month = month_of(r.created_on)
+    """Refunds owed in the months (the summary of the payouts ledger's refunds), with where their payout stands."""
+    f = m.FigureRefundMonth
+    base = scope.contracts(select(), f).where(scope.in_month_keys(f.month))
     by_month = [
-        RefundMonth(month=key, status=status, count=count, yen=int(yen))
-        for key, status, count, yen in session.execute(
-            base.add_columns(month, r.status, func.count(), func.sum(r.amount))
-            .group_by(month, r.status)
-            .order_by(month, r.status)
+        RefundMonth(month=month, status=status, count=int(count), yen=int(yen))
+        for month, status, count, yen in session.execute(
+            base.add_columns(f.month, f.status, func.sum(f.refunds), func.sum(f.yen))
+            .group_by(f.month, f.status)
+            .order_by(f.month, f.status)
         )
     ]
-    bracket = _bracket(x.cancelled_on, c.purchase_date)
-    with_cancellation = base.join(x, x.contract_id == r.contract_id)
     by_bracket = [
-        RefundBracket(years=int(years), status=status, count=count, yen=int(yen))
+        RefundBracket(years=int(years), status=status, count=int(count), yen=int(yen))
         for years, status, count, yen in session.execute(
-            with_cancellation.add_columns(bracket, r.status, func.count(), func.sum(r.amount))
-            .group_by(bracket, r.status)
-            .order_by(bracket, r.status)
+            base.add_columns(f.years, f.status, func.sum(f.refunds), func.sum(f.yen))
+            .group_by(f.years, f.status)
+            .order_by(f.years, f.status)
         )
     ]
     return by_month, by_bracket

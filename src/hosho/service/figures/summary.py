@@ -9,24 +9,37 @@ The definitions of each figure (what counts as met, in force, paid) live here, i
 from __future__ import annotations
 
 import typing
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, String, Table, and_, case, delete, func, literal, select, true, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hosho.domain.contract import CaseState
+from hosho.domain.contract import CaseState, Status
 from hosho.service.commands import column_length
 from hosho.service.context import Hosho
 from hosho.service.figures.filters import month_of
 from hosho.store import models as m
-from hosho.store.sqldates import plus_days
+from hosho.store.sqldates import plus_days, plus_years
 
 JOB = "figures"
 # The events that complete a send-back repair (the case leaves the desk's open list with them).
 COMPLETED = ("repaired", "shipped", "replaced")
-SUMMARIES = (m.FigureContractMonth, m.FigureCaseMonth, m.FigureClauseMonth, m.FigureSlaMonth, m.FigureSlaBreach)
+ENDING_DAYS = 90
+# Refund brackets: the n-th year from the purchase date (zest 第9条: 購入日から1年以内 does not count the purchase
+# date, so the anniversary itself is still in the first year). The longest plan is eight years; the last bracket
+# gathers anything later.
+BRACKETS = 10
+SUMMARIES = (
+    m.FigureContractMonth,
+    m.FigureCaseMonth,
+    m.FigureClauseMonth,
+    m.FigureSlaMonth,
+    m.FigureSlaBreach,
+    m.FigureEndingMonth,
+    m.FigureRefundMonth,
+)
 
 
 def as_of(session: Session) -> date | None:
@@ -50,6 +63,8 @@ def refresh(hosho: Hosho, *, force: bool = False) -> date:
         _clauses(session)
         for kind in ("visit", "repair"):
             _sla(session, kind, today)
+        _ending(session, today)
+        _refunds(session)
         run.last_day, run.updated_at = today, hosho.clock()
     return today
 
@@ -207,3 +222,31 @@ def _sla(session: Session, kind: str, today: date) -> None:
     ).where(late)
     columns = ["case_id", "contract_id", "case_number", "program_id", "plan_id", "retailer_id", "kind", "target"]
     _insert(session, m.FigureSlaBreach, [*columns, "done_on"], breaches)
+
+
+def _ending(session: Session, today: date) -> None:
+    """Active contracts whose coverage ends within ENDING_DAYS days from the day, today included."""
+    c = m.Contract
+    month = month_of(c.coverage_end)
+    window = (c.status == Status.ACTIVE.value) & (c.coverage_end >= today)
+    window &= c.coverage_end <= today + timedelta(days=ENDING_DAYS)
+    chosen = select(month, c.program_id, c.plan_id, c.retailer_id, func.count()).where(window)
+    chosen = chosen.group_by(month, c.program_id, c.plan_id, c.retailer_id)
+    _insert(session, m.FigureEndingMonth, [*KEYS, "contracts"], chosen)
+
+
+def _refunds(session: Session) -> None:
+    """Refunds owed after cancellations (the payouts ledger's refunds), by the month owed, payout status and the
+    year from the purchase date in which the contract was cancelled."""
+    r, c, x = m.Refund, m.Contract, m.Cancellation
+    month = month_of(r.created_on)
+    years = case(*[(x.cancelled_on <= plus_years(c.purchase_date, n), n) for n in range(1, BRACKETS)], else_=BRACKETS)
+    keys = (month, c.program_id, c.plan_id, c.retailer_id, r.status, years)
+    chosen = (
+        select(*keys, func.count(), func.sum(r.amount))
+        .select_from(r)
+        .join(c, c.id == r.contract_id)
+        .join(x, x.contract_id == r.contract_id)
+        .group_by(*keys)
+    )
+    _insert(session, m.FigureRefundMonth, [*KEYS, "status", "years", "refunds", "yen"], chosen)

@@ -11,7 +11,6 @@ import io
 from dataclasses import dataclass
 
 from hosho.presentation import figures as words
-from hosho.service.figures.business import BRACKETS
 from hosho.service.figures.results import (
     CasesFigure,
     ContractsFigure,
@@ -21,6 +20,7 @@ from hosho.service.figures.results import (
     RefundsFigure,
     SlaFigure,
 )
+from hosho.service.figures.summary import BRACKETS
 
 Cell = int | str
 

@@ -16,6 +16,14 @@ branch_labels = None
 depends_on = None
 
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+MONTHLY = (
+    "figure_contract_months",
+    "figure_case_months",
+    "figure_clause_months",
+    "figure_sla_months",
+    "figure_ending_months",
+    "figure_refund_months",
+)
 
 
 def _keys() -> list[sa.Column[object]]:
@@ -82,20 +90,29 @@ def upgrade() -> None:
         sa.Column("done_on", sa.Date(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_figure_sla_breaches"),
     )
-    for table in ("figure_contract_months", "figure_case_months", "figure_clause_months", "figure_sla_months"):
+    op.create_table(
+        "figure_ending_months",
+        *_keys(),
+        sa.Column("contracts", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_figure_ending_months"),
+    )
+    op.create_table(
+        "figure_refund_months",
+        *_keys(),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("years", sa.Integer(), nullable=False),
+        sa.Column("refunds", sa.Integer(), nullable=False),
+        sa.Column("yen", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_figure_refund_months"),
+    )
+    for table in MONTHLY:
         op.create_index(f"ix_{table}_month", table, ["month"])
     op.create_index("ix_figure_sla_breaches_target", "figure_sla_breaches", ["target"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_figure_sla_breaches_target", table_name="figure_sla_breaches")
-    for table in ("figure_contract_months", "figure_case_months", "figure_clause_months", "figure_sla_months"):
+    for table in MONTHLY:
         op.drop_index(f"ix_{table}_month", table_name=table)
-    for table in (
-        "figure_sla_breaches",
-        "figure_sla_months",
-        "figure_clause_months",
-        "figure_case_months",
-        "figure_contract_months",
-    ):
+    for table in ("figure_sla_breaches", *MONTHLY):
         op.drop_table(table)
