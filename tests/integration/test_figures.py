@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from hosho.service import figures
 from hosho.service.context import Actor, Hosho, Role, ServiceError
@@ -169,3 +171,29 @@ def test_the_figures_are_as_of_the_day_their_summaries_were_rebuilt(hosho: Hosho
     assert (december.pending, december.breached) == (0, 1)
     assert later.breaches[0].case_id == story.case_ids["E3"] and later.breaches[0].days_late == 1
     assert summary.refresh(hosho) == date(2026, 12, 2)  # already current: nothing rebuilt
+
+
+def test_two_rebuilds_at_once_leave_one_copy_of_each_summary(hosho: Hosho, story: Built) -> None:
+    summary.refresh(hosho, force=True)
+    alone = _summary_counts(hosho)
+    errors: list[BaseException] = []
+
+    def rebuild() -> None:
+        try:
+            summary.refresh(hosho, force=True)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=rebuild) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert _summary_counts(hosho) == alone
+    assert figures.loss_ratio(hosho, ADMIN, RANGE).rows[0].loss_ratio_bp == 104_761
+
+
+def _summary_counts(hosho: Hosho) -> list[int]:
+    with hosho.reading() as session:
+        return [session.scalar(select(func.count()).select_from(model)) or 0 for model in summary.SUMMARIES]
