@@ -407,3 +407,13 @@ def create_payouts(settings: Settings, *, transfer_date: date, out: Path) -> int
     partial.replace(out)  # the file appears whole or not at all
     print(f"{batch.count} transfers, total {batch.total:,}円, {out}")
     return 0
+
+
+def refresh_figures(settings: Settings) -> int:
+    """Rebuild the dashboard's summaries as of today (the daily work's step; also done by the first reader of a day)."""
+    from hosho.service.figures import summary
+
+    with database(settings) as hosho:
+        day = summary.refresh(hosho, force=True)
+    print(f"dashboard figures rebuilt as of {day.isoformat()}")
+    return 0

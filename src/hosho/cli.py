@@ -97,6 +97,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--transfer-date", type=_day, required=True, help="振込指定日 YYYY-MM-DD (a bank business day)")
     batch.add_argument("--out", type=Path, required=True, help="the file to write")
+    figures = commands.add_parser("figures", help="the operations dashboard's figures").add_subparsers(
+        dest="figures_command", required=True
+    )
+    figures.add_parser("refresh", parents=[database], help="rebuild the dashboard's summaries as of today")
     serve = commands.add_parser("serve", parents=[database], help="run the HTTP API (with demo data by default)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=_port, default=8000)
@@ -116,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    if args.command in ("migrate", "keys", "users", "retailers", "serve", "payouts", "worker"):
+    if args.command in ("migrate", "keys", "users", "retailers", "serve", "payouts", "worker", "figures"):
         from hosho import admin
 
         settings = Settings.load(database_url=args.database_url)
@@ -140,6 +144,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return admin.set_user_active(settings, username=args.username, active=args.users_command == "activate")
         if args.command == "retailers":
             return admin.add_retailer(settings, code=args.code, name=args.name)
+        if args.command == "figures":
+            return admin.refresh_figures(settings)
         if args.command == "worker":
             return admin.worker(settings, every=args.every, once=args.once, rules=_rules())
         return admin.serve(

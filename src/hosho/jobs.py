@@ -28,6 +28,7 @@ from hosho.mail.messages import Mailer, compose, templates
 from hosho.service import contracts, delivery, notices, queue
 from hosho.service.context import SYSTEM, Hosho
 from hosho.service.delivery import Outgoing
+from hosho.service.figures import summary as figures_summary
 from hosho.settings import SmtpSettings
 
 log = logging.getLogger("hosho.jobs")
@@ -81,6 +82,7 @@ def tick(hosho: Hosho, settings: SmtpSettings) -> Delivered:
     ran = notices.run_daily(hosho)
     if ran.first is not None:
         log.info("daily work %s…%s: %s, %d expired", ran.first, ran.last, ran.produced, ran.expired)
+        figures_summary.refresh(hosho)  # the dashboard's summaries, as of the new day
     done = deliver(hosho, settings)
     if done.sent or done.failed:
         log.info("e-mails: %d sent, %d to retry or failed", done.sent, done.failed)
@@ -128,6 +130,7 @@ def worker_app(hosho: Hosho, settings: SmtpSettings) -> App:
         ran = notices.run_daily(hosho)
         if ran.first is not None:
             log.info("daily work %s…%s: %s, %d expired", ran.first, ran.last, ran.produced, ran.expired)
+            figures_summary.refresh(hosho)  # the dashboard's summaries, as of the new day
         _deliver_job(hosho, settings, env)
 
     @app.task(name=queue.DELIVER, retry=queue.RETRY)

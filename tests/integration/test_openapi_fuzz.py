@@ -81,6 +81,11 @@ ROUTES = {
     "POST /v1/payout-batches/{batch_id}/answers",
     "GET /v1/contracts/{contract_id}/notices",
     "POST /v1/contracts/{contract_id}/advance",
+    *(f"GET /v1/figures/{name}" for name in ("sla", "cases", "contracts", "ending", "refunds", "loss-ratio")),
+    *(
+        f"GET /v1/figures/{name}/{{table}}.csv"
+        for name in ("sla", "cases", "contracts", "ending", "refunds", "loss-ratio")
+    ),
 }
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

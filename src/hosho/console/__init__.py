@@ -21,6 +21,7 @@ from hosho.console import (
     cancel,
     changes,
     contract,
+    dashboard,
     lookup,
     payouts,
     repairs,
@@ -48,7 +49,7 @@ def create_console(
         include_in_schema=False,
     )
     pages_of_contracts = (contract, repairs, board, adjudication, cancel, changes)
-    for pages in (auth, lookup, *pages_of_contracts, replacements, calendar, payouts, calls, mine):
+    for pages in (auth, lookup, *pages_of_contracts, replacements, calendar, payouts, calls, dashboard, mine):
         pages.routes(router)
     # Last, and without the CSRF check: any other path under /console is the console's own Japanese 404 page,
     # with its security headers (not the API's problem+json).

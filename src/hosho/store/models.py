@@ -422,3 +422,112 @@ class DailyRun(Base):
     job: Mapped[str] = mapped_column(String(40), primary_key=True)
     last_day: Mapped[date] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --- the operations dashboard's summaries (service.figures.summary) -----------------------------------------------
+# Rebuilt whole by the daily work (set-based INSERT … SELECT), as of the day in daily_runs (job "figures"); small:
+# one row per month, plan and retailer (and cause, clause or SLA kind), so the dashboard reads them in milliseconds.
+
+
+class FigureContractMonth(Base):
+    """Per month, plan and retailer: applications (applied_on), payments and fees (paid_on), and contracts that
+    stopped being in force (their end, or the day after their coverage)."""
+
+    __tablename__ = "figure_contract_months"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    program_id: Mapped[str] = mapped_column(String(40))
+    plan_id: Mapped[str] = mapped_column(String(40))
+    retailer_id: Mapped[int | None] = mapped_column(Id)
+    enrolled: Mapped[int] = mapped_column(Integer)
+    started: Mapped[int] = mapped_column(Integer)
+    ended: Mapped[int] = mapped_column(Integer)
+    fees: Mapped[int] = mapped_column(BigInteger)
+
+
+class FigureCaseMonth(Base):
+    """Per month received, plan, retailer, cause and decision: cases, and the repairs and replacements paid."""
+
+    __tablename__ = "figure_case_months"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    program_id: Mapped[str] = mapped_column(String(40))
+    plan_id: Mapped[str] = mapped_column(String(40))
+    retailer_id: Mapped[int | None] = mapped_column(Id)
+    cause: Mapped[str] = mapped_column(String(40))
+    decision: Mapped[str] = mapped_column(String(20))
+    cases: Mapped[int] = mapped_column(Integer)
+    repairs: Mapped[int] = mapped_column(BigInteger)
+    replacements: Mapped[int] = mapped_column(BigInteger)
+
+
+class FigureClauseMonth(Base):
+    """Per month received, plan and retailer: how many decisions cite each clause."""
+
+    __tablename__ = "figure_clause_months"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    program_id: Mapped[str] = mapped_column(String(40))
+    plan_id: Mapped[str] = mapped_column(String(40))
+    retailer_id: Mapped[int | None] = mapped_column(Id)
+    label: Mapped[str] = mapped_column(String(200))
+    cited: Mapped[int] = mapped_column(Integer)
+
+
+class FigureSlaMonth(Base):
+    """Per month of the target day, SLA kind (visit, repair), plan and retailer: targets met, breached, pending."""
+
+    __tablename__ = "figure_sla_months"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    program_id: Mapped[str] = mapped_column(String(40))
+    plan_id: Mapped[str] = mapped_column(String(40))
+    retailer_id: Mapped[int | None] = mapped_column(Id)
+    met: Mapped[int] = mapped_column(Integer)
+    breached: Mapped[int] = mapped_column(Integer)
+    pending: Mapped[int] = mapped_column(Integer)
+
+
+class FigureSlaBreach(Base):
+    """A case whose SLA target was breached, as of the summaries' day."""
+
+    __tablename__ = "figure_sla_breaches"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(Id)
+    contract_id: Mapped[int] = mapped_column(Id)
+    case_number: Mapped[int] = mapped_column(Integer)
+    program_id: Mapped[str] = mapped_column(String(40))
+    plan_id: Mapped[str] = mapped_column(String(40))
+    retailer_id: Mapped[int | None] = mapped_column(Id)
+    kind: Mapped[str] = mapped_column(String(10))
+    target: Mapped[date] = mapped_column(Date, index=True)
+    done_on: Mapped[date | None] = mapped_column(Date)
+
+
+class FigureEndingMonth(Base):
+    """As of the summaries' day: active contracts whose coverage ends within 90 days, per month of the end, plan and
+    retailer."""
+
+    __tablename__ = "figure_ending_months"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    program_id: Mapped[str] = mapped_column(String(40))
+    plan_id: Mapped[str] = mapped_column(String(40))
+    retailer_id: Mapped[int | None] = mapped_column(Id)
+    contracts: Mapped[int] = mapped_column(Integer)
+
+
+class FigureRefundMonth(Base):
+    """Refunds per month owed, plan, retailer, payout status and elapsed-year bracket: count and yen."""
+
+    __tablename__ = "figure_refund_months"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    program_id: Mapped[str] = mapped_column(String(40))
+    plan_id: Mapped[str] = mapped_column(String(40))
+    retailer_id: Mapped[int | None] = mapped_column(Id)
+    status: Mapped[str] = mapped_column(String(20))
+    years: Mapped[int] = mapped_column(Integer)
+    refunds: Mapped[int] = mapped_column(Integer)
+    yen: Mapped[int] = mapped_column(BigInteger)
