@@ -91,6 +91,8 @@ ERRORS = {
     "enrollment_window_closed": "お申込みの期限を過ぎているため、お受けできません。",
     "idempotency_conflict": "同じ申込番号で、内容の異なるお申込みがすでに登録されています。",
     "invalid_request": "入力内容をご確認ください。",
+    "invalid_file": "ファイルを読み取れませんでした。形式(CSV、UTF-8 または CP932)と見出し行をご確認ください。",
+    "conflicts_with_existing": "同じ販売店コード・受付番号の契約が別の内容で登録済みです。訂正は変更届でお願いします。",
     "invalid_contract": "入力内容をご確認ください。",
     "unauthorized": "サインインしてください。",
     "out_of_order": "この日付より後の記録(修理依頼・解約など)がすでにあります。日付をお確かめください。",

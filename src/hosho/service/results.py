@@ -251,3 +251,30 @@ class Payout(Result):
 class Cancellation(RefundPreview):
     status: str
     payout: Payout | None = None
+
+
+class ImportRun(Result):
+    """One import of a retailer's file (import.md): what it did, or (dry run) what a real import would do."""
+
+    id: int | None = Field(description="The run's record; none for a dry run")
+    file_name: str
+    sha256: str
+    dry_run: bool
+    state: Literal["running", "done", "failed"]
+    lines: int = Field(description="Item lines in the file (the header and blank lines not counted)")
+    lines_done: int
+    imported: int = Field(description="Contracts stored by this run")
+    already: int = Field(description="Contracts already stored with the same content (skipped)")
+    rejected: int = Field(description="Contracts rejected: none of their lines is stored")
+    rejected_lines: int
+    error: str | None = Field(default=None, description="Why the file could not be read at all")
+    started_at: JstDatetime
+    finished_at: JstDatetime | None = None
+
+    @property
+    def last_line(self) -> str:
+        """The spec's last line of `hosho import`."""
+        return (
+            f"{self.imported} contracts imported, {self.already} already imported, "
+            f"{self.rejected} contracts rejected ({self.rejected_lines} lines)"
+        )
