@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, insert, select, text
+from sqlalchemy import JSON, Table, select, text
 from sqlalchemy.orm import Session
 
 from hosho.store import models as m
@@ -64,24 +64,29 @@ def write(session: Session, model: type[m.Base], rows: list[dict[str, Any]]) -> 
     table = _table(model)
     if not rows:
         return
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(table), rows)
-        return
     columns = list(rows[0])
-    stage = f"import_stage_{table.name}"
-    names = ", ".join(columns)
-    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name}) ON COMMIT DELETE ROWS"))
     kinds = {column.name: column.type for column in table.columns}
-    as_json = [isinstance(kinds[name], JSON) for name in columns]
+    # JSON as SQLAlchemy's JSON type writes it, None included ('null', as the ORM stores an explicit None).
+    json_at = [i for i, name in enumerate(columns) if isinstance(kinds[name], JSON)]
+    values = [list(row.values()) for row in rows]
+    for row_values in values:
+        for i in json_at:
+            row_values[i] = json.dumps(row_values[i])
+    names = ", ".join(columns)
+    if session.get_bind().dialect.name != "postgresql":
+        # The driver's executemany with values as SQLAlchemy stores them on SQLite (_sqlite): its own bind
+        # processing would cost more than the insert.
+        marks = ", ".join("?" for _ in columns)
+        driver = session.connection().connection.driver_connection
+        statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
+        driver.executemany(statement, [tuple(map(_sqlite, row)) for row in values])  # type: ignore[union-attr]
+        return
+    stage = f"import_stage_{table.name}"
+    session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name}) ON COMMIT DELETE ROWS"))
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(
-                [
-                    json.dumps(value) if is_json and value is not None else value
-                    for value, is_json in zip(row.values(), as_json, strict=True)
-                ]
-            )
+        for row_values in values:
+            copy.write_row(row_values)
     session.execute(text(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {stage} ORDER BY id"))
     session.execute(text(f"DELETE FROM {stage}"))
 
@@ -104,8 +109,9 @@ def raw_load(session: Session, model: type[m.Base], rows: list[tuple[Any, ...]],
 
 
 def _sqlite(value: Any) -> Any:
+    """A value as SQLAlchemy's SQLite types store it (DateTime: wall-clock time with microseconds, no offset)."""
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat(" ")
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict | list):
