@@ -10,9 +10,10 @@ a changed sale is `conflicts_with_existing`, and a chunk is committed whole or n
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import select, update
@@ -21,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from hosho.domain.contract import DomainError
 from hosho.domain.lifecycle import pay
 from hosho.domain.program import NoticeKind
-from hosho.imports.reading import BY_HEADER, FileError, Problem, ReadFile, Sale, read, rejects
+from hosho.imports.reading import BY_HEADER, FileError, Problem, ReadFile, Sale, rejects, stream
 from hosho.presentation.words import error_message
 from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden
 from hosho.service.contracts import (
@@ -91,19 +92,17 @@ def import_file(
         raise forbidden("import contracts")
     sha256 = hashlib.sha256(data).hexdigest()
     try:
-        read_file = read(name, data)
+        read_file, sales, lines = stream(name, data)
     except FileError as exc:
         raise ServiceError("invalid_file", str(exc), field="file") from None
     codes, scope = _retailers(hosho, actor, retailer)
-    lines = sum(len(sale.lines) for sale in read_file.sales)
     started = hosho.clock()
     run_id = None if dry_run else _open_run(hosho, actor, name, sha256, scope, codes, lines)
     counts = _Counts()
-    for start in range(0, len(read_file.sales), chunk):
-        sales = read_file.sales[start : start + chunk]
-        ready = [r for r in (_prepare(hosho, read_file, sale, codes, scope, counts) for sale in sales) if r]
+    for part in _chunks(sales, chunk):
+        ready = [r for r in (_prepare(hosho, read_file, sale, codes, scope, counts) for sale in part) if r]
         _store(hosho, actor, run_id, sha256, name, ready, counts, dry_run=dry_run)
-        counts.lines_done += sum(len(sale.lines) for sale in sales)
+        counts.lines_done += sum(len(sale.lines) for sale in part)
         if run_id is not None:
             _note(hosho, run_id, counts, lines)
         if progress is not None:
@@ -128,6 +127,11 @@ def import_file(
         finished_at=finished,
     )
     return Outcome(run, rejected)
+
+
+def _chunks(sales: Iterator[Sale], size: int) -> Iterator[list[Sale]]:
+    while part := list(islice(sales, size)):
+        yield part
 
 
 def _retailers(hosho: Hosho, actor: Actor, code: str | None) -> tuple[dict[str, int], str | None]:

@@ -9,11 +9,11 @@ subscriber, items, notice and audit entry point at it without a round trip per r
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, select, text
+from sqlalchemy import JSON, Date, DateTime, Table, select, text
 from sqlalchemy.orm import Session
 
 from hosho.store import models as m
@@ -66,20 +66,27 @@ def write(session: Session, model: type[m.Base], rows: list[dict[str, Any]]) -> 
         return
     columns = list(rows[0])
     kinds = {column.name: column.type for column in table.columns}
-    # JSON as SQLAlchemy's JSON type writes it, None included ('null', as the ORM stores an explicit None).
-    json_at = [i for i, name in enumerate(columns) if isinstance(kinds[name], JSON)]
+    sqlite = session.get_bind().dialect.name != "postgresql"
+    # JSON as SQLAlchemy's JSON type writes it, None included ('null', as the ORM stores an explicit None); on
+    # SQLite dates and times as its Date and DateTime types store them (wall-clock time, microseconds, no offset).
+    convert: list[tuple[int, Callable[[Any], Any]]] = []
+    for i, name in enumerate(columns):
+        found = json.dumps if isinstance(kinds[name], JSON) else _sqlite_converter(kinds[name]) if sqlite else None
+        if found is not None:
+            convert.append((i, found))
     values = [list(row.values()) for row in rows]
     for row_values in values:
-        for i in json_at:
-            row_values[i] = json.dumps(row_values[i])
+        for i, f in convert:
+            value = row_values[i]
+            if value is not None or f is json.dumps:
+                row_values[i] = f(value)
     names = ", ".join(columns)
-    if session.get_bind().dialect.name != "postgresql":
-        # The driver's executemany with values as SQLAlchemy stores them on SQLite (_sqlite): its own bind
-        # processing would cost more than the insert.
+    if sqlite:
+        # The driver's executemany: SQLAlchemy's own bind processing would cost more than the insert.
         marks = ", ".join("?" for _ in columns)
         driver = session.connection().connection.driver_connection
         statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
-        driver.executemany(statement, [tuple(map(_sqlite, row)) for row in values])  # type: ignore[union-attr]
+        driver.executemany(statement, values)  # type: ignore[union-attr]
         return
     stage = f"import_stage_{table.name}"
     session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name}) ON COMMIT DELETE ROWS"))
@@ -106,6 +113,18 @@ def raw_load(session: Session, model: type[m.Base], rows: list[tuple[Any, ...]],
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})",
         [tuple(_sqlite(v) for v in r) for r in rows],
     )
+
+
+def _sqlite_converter(kind: Any) -> Callable[[Any], Any] | None:
+    if isinstance(kind, DateTime):
+        return _sqlite_datetime
+    if isinstance(kind, Date):
+        return date.isoformat
+    return None
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _sqlite(value: Any) -> Any:
