@@ -45,12 +45,19 @@ Progress = Callable[[int, int], None]  # (lines done, lines in the file)
 
 
 @dataclass(slots=True)
-class _Ready:
-    """A contract the rules accepted, as the rows it will be."""
+class _Key:
+    """A contract of the file by its key (retailer, 受付番号) and its content's fingerprint."""
 
     sale: Sale
     retailer_id: int
     fingerprint: str
+
+
+@dataclass(slots=True)
+class _Ready:
+    """A contract the rules accepted, as the rows it will be."""
+
+    key: _Key
     contract: dict[str, Any]
     subscriber: dict[str, Any]
     equipment: list[dict[str, Any]]
@@ -100,14 +107,23 @@ def import_file(
     run_id = None if dry_run else _open_run(hosho, actor, name, sha256, scope, codes, lines)
     counts = _Counts()
     for part in _chunks(sales, chunk):
-        ready = [r for r in (_prepare(hosho, read_file, sale, codes, scope, counts) for sale in part) if r]
-        _store(hosho, actor, run_id, sha256, name, ready, counts, dry_run=dry_run)
+        admitted = [key for key in (_admit(read_file, sale, codes, scope, counts) for sale in part) if key]
+        # What a run before stored is skipped before the rules are applied again: a rerun is quick.
+        with hosho.reading() as session:
+            fresh, already, conflicts = _classify(session, admitted)
+        _count_stored(counts, already, conflicts)
+        ready = [r for r in (_prepare(hosho, read_file, key, counts) for key in fresh) if r]
+        if dry_run:
+            counts.imported += len(ready)
+        else:
+            _store(hosho, actor, sha256, name, ready, counts)
         counts.lines_done += sum(len(sale.lines) for sale in part)
         if run_id is not None:
             _note(hosho, run_id, counts, lines)
         if progress is not None:
             progress(counts.lines_done, lines)
-    rejected = rejects(read_file, counts.rejected) if counts.rejected else None
+    in_order = sorted(counts.rejected, key=lambda sale: sale.lines[0].number)  # as the retailer reads the file
+    rejected = rejects(read_file, in_order) if counts.rejected else None
     finished = hosho.clock()
     if run_id is not None:
         _note(hosho, run_id, counts, lines, rejected=rejected, done=True)
@@ -195,10 +211,8 @@ def _reject(counts: _Counts, sale: Sale, problem: Problem) -> None:
     counts.rejected.append(sale)
 
 
-def _prepare(
-    hosho: Hosho, read_file: ReadFile, sale: Sale, codes: dict[str, int], scope: str | None, counts: _Counts
-) -> _Ready | None:
-    """The contract's rows, decided by the API's rules, or None when a line of it is rejected."""
+def _admit(read_file: ReadFile, sale: Sale, codes: dict[str, int], scope: str | None, counts: _Counts) -> _Key | None:
+    """The contract's key, or None when its lines were rejected already or name a retailer it may not import for."""
     first, headers = sale.lines[0].number, read_file.headers
     if sale.problems or sale.command is None:
         counts.rejected.append(sale)
@@ -212,7 +226,14 @@ def _prepare(
         message = f"販売店コード「{sale.retailer}」は登録されていません"
         _reject(counts, sale, Problem(first, headers["retailer"], "invalid_contract", message))
         return None
+    return _Key(sale, retailer_id, _fingerprint(sale))
+
+
+def _prepare(hosho: Hosho, read_file: ReadFile, key: _Key, counts: _Counts) -> _Ready | None:
+    """The contract's rows, decided by the API's rules, or None when the rules refuse it."""
+    sale = key.sale
     command = sale.command
+    assert command is not None
     try:
         enrollment = decide(hosho, command)
         contract = enrollment.contract
@@ -232,9 +253,7 @@ def _prepare(
         "refund": contract.refund,
     }
     return _Ready(
-        sale=sale,
-        retailer_id=retailer_id,
-        fingerprint=_fingerprint(sale),
+        key=key,
         contract=values,
         subscriber=subscriber_values(command),
         equipment=equipment_values(contract),
@@ -264,67 +283,61 @@ def _problem(read_file: ReadFile, sale: Sale, error: ServiceError | DomainError)
     return Problem(sale.lines[0].number, read_file.headers.get(column, ""), code, message)
 
 
-def _store(
-    hosho: Hosho,
-    actor: Actor,
-    run_id: int | None,
-    sha256: str,
-    name: str,
-    ready: list[_Ready],
-    counts: _Counts,
-    *,
-    dry_run: bool,
-) -> None:
-    """One chunk in one transaction: what is stored already is skipped or a conflict, the rest written in bulk.
+def _store(hosho: Hosho, actor: Actor, sha256: str, name: str, ready: list[_Ready], counts: _Counts) -> None:
+    """One chunk in one transaction, checked again under the imports' lock: a twin import may have stored some.
 
-    A twin import that committed the same sales in between makes the unique key refuse the chunk: it is then
-    checked again (its rows are now `already imported`).
+    Should the unique key still refuse the chunk (a writer that took no lock), the chunk is checked again.
     """
     for attempt in range(3):
         try:
-            if dry_run:
-                with hosho.reading() as session:
-                    fresh, already, conflicts = _classify(session, ready)
-            else:
-                with hosho.transaction() as session:
-                    bulk.lock_imports(session)
-                    fresh, already, conflicts = _classify(session, ready)
-                    _write(hosho, session, actor, sha256, name, fresh)
+            with hosho.transaction() as session:
+                bulk.lock_imports(session)
+                fresh, already, conflicts = _classify(session, [item.key for item in ready])
+                kept = {id(key) for key in fresh}
+                written = [item for item in ready if id(item.key) in kept]
+                _write(hosho, session, actor, sha256, name, written)
         except IntegrityError:
             if attempt == 2:
                 raise
             continue
         # Counted once the chunk is committed: a retried chunk is counted from nothing.
-        counts.imported += len(fresh)
-        counts.already += already
-        for sale in conflicts:
-            message = error_message("conflicts_with_existing")
-            _reject(counts, sale, Problem(sale.lines[0].number, "", "conflicts_with_existing", message))
+        counts.imported += len(written)
+        _count_stored(counts, already, conflicts)
         return
 
 
-def _classify(session: Any, ready: list[_Ready]) -> tuple[list[_Ready], int, list[Sale]]:
+def _count_stored(counts: _Counts, already: int, conflicts: list[Sale]) -> None:
+    counts.already += already
+    for sale in conflicts:
+        message = error_message("conflicts_with_existing")
+        _reject(counts, sale, Problem(sale.lines[0].number, "", "conflicts_with_existing", message))
+
+
+def _classify(session: Any, keys: list[_Key]) -> tuple[list[_Key], int, list[Sale]]:
     """The contracts not stored yet, how many are stored with the same content, and those stored otherwise."""
     by_retailer: dict[int, list[str]] = {}
-    for item in ready:
-        by_retailer.setdefault(item.retailer_id, []).append(item.sale.sale_ref)
+    for key in keys:
+        by_retailer.setdefault(key.retailer_id, []).append(key.sale.sale_ref)
     stored = {
         (retailer_id, ref): fingerprint
         for retailer_id, refs in by_retailer.items()
         for ref, fingerprint in bulk.stored_sales(session, retailer_id, refs).items()
     }
-    fresh: list[_Ready] = []
+    fresh: list[_Key] = []
     conflicts: list[Sale] = []
     already = 0
-    for item in ready:
-        key = (item.retailer_id, item.sale.sale_ref)
-        if key not in stored:
-            fresh.append(item)
-        elif stored[key] == item.fingerprint:
+    for key in keys:
+        found = stored.get((key.retailer_id, key.sale.sale_ref), _ABSENT)
+        if found is _ABSENT:
+            fresh.append(key)
+        elif found == key.fingerprint:
             already += 1
         else:
-            conflicts.append(item.sale)
+            conflicts.append(key.sale)
     return fresh, already, conflicts
+
+
+_ABSENT = object()
 
 
 def _write(hosho: Hosho, session: Any, actor: Actor, sha256: str, name: str, fresh: list[_Ready]) -> None:
@@ -351,15 +364,15 @@ def _write(hosho: Hosho, session: Any, actor: Actor, sha256: str, name: str, fre
             {
                 "id": contract_id,
                 **values,
-                "retailer_id": item.retailer_id,
+                "retailer_id": item.key.retailer_id,
                 "subscriber_id": subscriber_id,
                 "certificate_number": number,
                 "idempotency_scope": None,
                 "idempotency_key": None,
-                "request_hash": item.fingerprint,
+                "request_hash": item.key.fingerprint,
                 "created_at": now,
                 "version": 1,
-                "sale_ref": item.sale.sale_ref,
+                "sale_ref": item.key.sale.sale_ref,
             }
         )
         equipment.extend(
@@ -378,7 +391,7 @@ def _write(hosho: Hosho, session: Any, actor: Actor, sha256: str, name: str, fre
                 "before": None,
                 "after": {
                     **_snapshot(values, number),
-                    "file": {"name": name[-255:], "sha256": sha256, "line": item.sale.lines[0].number},
+                    "file": {"name": name[-255:], "sha256": sha256, "line": item.key.sale.lines[0].number},
                 },
             }
         )
