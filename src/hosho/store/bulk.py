@@ -32,6 +32,14 @@ def lock_imports(session: Session) -> None:
 def stored_sales(session: Session, retailer_id: int, refs: Sequence[str]) -> dict[str, str | None]:
     """The retailer's contracts among these sale references: sale_ref → the content's fingerprint."""
     found: dict[str, str | None] = {}
+    if session.get_bind().dialect.name == "postgresql":  # one array parameter, not thousands
+        rows = session.execute(
+            text(
+                "SELECT sale_ref, request_hash FROM contracts WHERE retailer_id = :retailer AND sale_ref = ANY(:refs)"
+            ),
+            {"retailer": retailer_id, "refs": list(refs)},
+        )
+        return {ref: fingerprint for ref, fingerprint in rows}
     for start in range(0, len(refs), 10_000):
         part = list(refs[start : start + 10_000])
         rows = session.execute(
