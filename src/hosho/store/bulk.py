@@ -113,7 +113,7 @@ def raw_load(session: Session, model: type[m.Base], rows: list[tuple[Any, ...]],
         cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row([json.dumps(v) if isinstance(v, dict | list) else v for v in row])
         return
     marks = ", ".join("?" for _ in columns)
     driver = session.connection().connection.driver_connection
