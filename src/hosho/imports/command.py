@@ -13,13 +13,14 @@ from hosho.admin import Fatal, database
 from hosho.settings import Settings
 
 MAX_BYTES_ENV = "HOSHO_IMPORT_MAX_BYTES"
-MAX_BYTES = 1 << 30  # 1 GiB: a million lines of CP932 are about 200 MB
 
 
 def max_bytes() -> int:
     text = os.environ.get(MAX_BYTES_ENV, "").strip()
     if not text:
-        return MAX_BYTES
+        from hosho.service.imports import MAX_FILE_BYTES
+
+        return MAX_FILE_BYTES
     if not text.isdigit() or int(text) < 1:
         raise Fatal(f"{MAX_BYTES_ENV}={text!r} is not a number of bytes (1 or more)")
     return int(text)

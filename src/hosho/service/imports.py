@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +24,8 @@ from hosho.domain.lifecycle import pay
 from hosho.domain.program import NoticeKind
 from hosho.imports.reading import BY_HEADER, FileError, Problem, ReadFile, Sale, rejects, stream
 from hosho.presentation.words import error_message
-from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden
+from hosho.service.commands import ID_MAX
+from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, not_found
 from hosho.service.contracts import (
     WRITERS,
     certificate_number,
@@ -39,6 +40,7 @@ from hosho.service.sweep import PENDING
 from hosho.store import bulk
 from hosho.store import models as m
 
+MAX_FILE_BYTES = 1 << 30  # 1 GiB: a million lines of CP932 are about 150 MB (`hosho import`, the API's upload)
 CHUNK = 5_000  # contracts per transaction: a killed run loses at most this much work, never half a contract
 ACTION = "contract.imported"
 Progress = Callable[[int, int], None]  # (lines done, lines in the file)
@@ -82,6 +84,22 @@ class Outcome:
     rejects: bytes | None  # the rejected lines in the file's encoding (import.md), None when none was rejected
 
 
+@dataclass(slots=True)
+class Opened:
+    """A file read through once (so it is readable) and its run opened; `finish` stores its contracts."""
+
+    actor: Actor
+    name: str
+    sha256: str
+    read_file: ReadFile
+    sales: Iterator[Sale]
+    lines: int
+    codes: dict[str, int]
+    scope: str | None
+    run_id: int | None  # None for a dry run
+    started: Any
+
+
 def import_file(
     hosho: Hosho,
     actor: Actor,
@@ -95,6 +113,14 @@ def import_file(
 ) -> Outcome:
     """Read, check and store a retailer's file. An unreadable file is `invalid_file` (file and line), nothing
     stored; a rejected contract is in the outcome's rejects, the others are stored."""
+    opened = open_import(hosho, actor, name=name, data=data, retailer=retailer, dry_run=dry_run)
+    return finish(hosho, opened, progress=progress, chunk=chunk)
+
+
+def open_import(
+    hosho: Hosho, actor: Actor, *, name: str, data: bytes, retailer: str | None = None, dry_run: bool = False
+) -> Opened:
+    """Refuse a file that cannot be read (`invalid_file`) or a caller who may not import it, and open the run."""
     if actor.role not in WRITERS:
         raise forbidden("import contracts")
     sha256 = hashlib.sha256(data).hexdigest()
@@ -105,18 +131,24 @@ def import_file(
     codes, scope = _retailers(hosho, actor, retailer)
     started = hosho.clock()
     run_id = None if dry_run else _open_run(hosho, actor, name, sha256, scope, codes, lines)
+    return Opened(actor, name, sha256, read_file, sales, lines, codes, scope, run_id, started)
+
+
+def finish(hosho: Hosho, opened: Opened, *, progress: Progress | None = None, chunk: int = CHUNK) -> Outcome:
+    """Every contract of an opened file through the rules, stored a chunk per transaction."""
+    read_file, lines, run_id = opened.read_file, opened.lines, opened.run_id
     counts = _Counts()
-    for part in _chunks(sales, chunk):
-        admitted = [key for key in (_admit(read_file, sale, codes, scope, counts) for sale in part) if key]
+    for part in _chunks(opened.sales, chunk):
+        admitted = [key for key in (_admit(read_file, s, opened.codes, opened.scope, counts) for s in part) if key]
         # What a run before stored is skipped before the rules are applied again: a rerun is quick.
         with hosho.reading() as session:
             fresh, already, conflicts = _classify(session, admitted)
         _count_stored(counts, already, conflicts)
         ready = [r for r in (_prepare(hosho, read_file, key, counts) for key in fresh) if r]
-        if dry_run:
+        if run_id is None:
             counts.imported += len(ready)
         else:
-            _store(hosho, actor, sha256, name, ready, counts)
+            _store(hosho, opened.actor, opened.sha256, opened.name, ready, counts)
         counts.lines_done += sum(len(sale.lines) for sale in part)
         if run_id is not None:
             _note(hosho, run_id, counts, lines)
@@ -129,9 +161,9 @@ def import_file(
         _note(hosho, run_id, counts, lines, rejected=rejected, done=True)
     run = ImportRun(
         id=run_id,
-        file_name=name,
-        sha256=sha256,
-        dry_run=dry_run,
+        file_name=opened.name,
+        sha256=opened.sha256,
+        dry_run=run_id is None,
         state="done",
         lines=lines,
         lines_done=counts.lines_done,
@@ -139,10 +171,60 @@ def import_file(
         already=counts.already,
         rejected=len(counts.rejected),
         rejected_lines=counts.rejected_lines,
-        started_at=started,
+        started_at=opened.started,
         finished_at=finished,
     )
     return Outcome(run, rejected)
+
+
+def failed(hosho: Hosho, run_id: int, reason: str) -> None:
+    """A run that stopped on an error (the database went away, …): what it committed stays; a rerun completes it."""
+    with hosho.transaction() as session:
+        session.execute(
+            update(m.ImportRun)
+            .where(m.ImportRun.id == run_id)
+            .values(state="failed", error=reason[:400], finished_at=hosho.clock())
+        )
+
+
+def get_run(hosho: Hosho, actor: Actor, run_id: int) -> ImportRun:
+    """A run's progress and result; a retailer sees only its own runs."""
+    with hosho.reading() as session:
+        row = _run_row(session, actor, run_id)
+        return ImportRun(
+            id=row.id,
+            file_name=row.file_name,
+            sha256=row.sha256,
+            dry_run=row.dry_run,
+            state=row.state,  # type: ignore[arg-type]
+            lines=row.lines,
+            lines_done=row.lines_done,
+            imported=row.imported,
+            already=row.already,
+            rejected=row.rejected,
+            rejected_lines=row.rejected_lines,
+            error=row.error,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+        )
+
+
+def rejected_lines(hosho: Hosho, actor: Actor, run_id: int) -> bytes | None:
+    """The rejected lines of a finished run, in its file's encoding; None when none was rejected."""
+    with hosho.reading() as session:
+        row = _run_row(session, actor, run_id)
+        if row.state == "running":
+            raise ServiceError("conflict", "the import is still running: its rejected lines are not known yet")
+        return row.rejects
+
+
+def _run_row(session: Any, actor: Actor, run_id: int) -> m.ImportRun:
+    if actor.role not in WRITERS:
+        raise forbidden("see imports")
+    row = session.get(m.ImportRun, run_id) if 0 < run_id <= ID_MAX else None
+    if row is None or (actor.role is Role.RETAILER and row.retailer_id != actor.retailer_id):
+        raise not_found(f"import {run_id}")
+    return cast(m.ImportRun, row)
 
 
 def _chunks(sales: Iterator[Sale], size: int) -> Iterator[list[Sale]]:
