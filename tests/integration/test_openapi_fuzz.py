@@ -75,6 +75,9 @@ ROUTES = {
     "POST /v1/payout-batches/{batch_id}/answers",
     "GET /v1/contracts/{contract_id}/notices",
     "POST /v1/contracts/{contract_id}/advance",
+    "POST /v1/imports",
+    "GET /v1/imports/{import_id}",
+    "GET /v1/imports/{import_id}/rejects",
 }
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
