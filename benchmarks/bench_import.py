@@ -7,7 +7,7 @@ lines, about 2 % bad lines). For each database, twice — empty, then already ho
 benchmarks.seed_contracts, not timed) — it times, each in its own process as a user runs it:
 - `hosho import FILE --dry-run` (target ≤ 30 s for a million lines);
 - `hosho import FILE` from the file to committed rows and the rejects file (target ≤ 120 s), with the process's
-  peak memory (ru_maxrss, target < 2 GiB);
+  peak memory (VmHWM, the ru_maxrss of the process itself; target < 2 GiB);
 - the raw bulk load of the very rows the import stored (read back, deleted, then loaded again into the same tables
   with the same indexes and the same other contracts: PostgreSQL COPY, SQLite executemany, one transaction), and
   the ratio of the speeds, import / raw = raw seconds / import seconds (aim ≥ 0.5).

@@ -8,8 +8,6 @@ own lines and sees only its own imports.
 
 from __future__ import annotations
 
-import logging
-import threading
 from functools import partial
 from typing import Annotated
 
@@ -21,11 +19,10 @@ from hosho.api.limits import max_body_bytes
 from hosho.api.problems import responses
 from hosho.service import imports
 from hosho.service.commands import ID_MAX
-from hosho.service.context import Hosho, not_found
+from hosho.service.context import not_found
 from hosho.service.results import ImportRun
 
 router = APIRouter(tags=["imports"], responses=responses(401, 403, 404, 409, 422, 500))
-logger = logging.getLogger("hosho.imports")
 
 ImportId = Annotated[int, Path(ge=1, le=ID_MAX, description="The import's id")]
 CSV_BODY = {
@@ -64,17 +61,8 @@ async def create_import(
         partial(imports.open_import, hosho, actor, name=file_name, data=data, retailer=retailer)
     )
     assert opened.run_id is not None
-    threading.Thread(target=_work, args=(hosho, opened), name=f"import-{opened.run_id}", daemon=True).start()
+    imports.in_background(hosho, opened)
     return imports.get_run(hosho, actor, opened.run_id)
-
-
-def _work(hosho: Hosho, opened: imports.Opened) -> None:
-    assert opened.run_id is not None
-    try:
-        imports.finish(hosho, opened)
-    except Exception as exc:  # the run says it failed; what it committed stays, a rerun completes it
-        logger.error("import %s failed: %s", opened.run_id, type(exc).__name__)
-        imports.failed(hosho, opened.run_id, "取り込みが途中で止まりました。同じファイルをもう一度取り込んでください。")
 
 
 @router.get(
