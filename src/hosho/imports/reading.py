@@ -151,7 +151,7 @@ def stream(name: str, data: bytes) -> tuple[ReadFile, Iterator[Sale], int]:
     remaining: dict[tuple[str, str], int] = {}
     lines = 0
     for number, raw in rows:
-        if not any(cell.strip() for cell in raw):
+        if not "".join(raw).strip():  # a blank line (every cell empty or spaces)
             continue
         if len(raw) > len(header):
             raise FileError(f"{name}:{number}: {len(raw)} columns, the header has {len(header)}")
@@ -173,7 +173,7 @@ def _sales(name: str, text: str, read_file: ReadFile, remaining: dict[tuple[str,
     rows = _rows(name, text)
     next(rows)
     for number, raw in rows:
-        if not any(cell.strip() for cell in raw):
+        if not "".join(raw).strip():  # a blank line (every cell empty or spaces)
             continue
         cells = {column: (raw[i] if i < len(raw) else "") for i, column in enumerate(ids)}
         key = (cells.get("retailer", "").strip(), cells.get("sale_ref", "").strip())
