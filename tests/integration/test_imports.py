@@ -177,6 +177,17 @@ def test_the_same_file_twice_adds_nothing_and_a_changed_sale_is_a_conflict(hosho
     assert _count(hosho, m.Contract) == 3
 
 
+def test_a_sale_reference_missing_or_longer_than_40_characters_rejects_its_lines(hosho: Hosho, shop: int) -> None:
+    outcome = _import(hosho, _file(_zest(""), _zest("Z" * 41, serial="S2"), _zest("Z" * 40, serial="S3")))
+    assert outcome.run.last_line == "1 contracts imported, 0 already imported, 2 contracts rejected (2 lines)"
+    assert outcome.rejects is not None
+    rows = [line.split(",") for line in outcome.rejects.decode("cp932").splitlines()[1:]]
+    assert [(r[-4], r[-3], r[-1]) for r in rows] == [
+        ("2", "受付番号", "入力してください"),
+        ("3", "受付番号", "40文字以内で入力してください"),
+    ]
+
+
 def test_a_sale_reference_is_per_retailer(hosho: Hosho, shop: int) -> None:
     _import(hosho, _file(_zest("Z1")))
     other = _import(hosho, _file(_zest("Z1").replace("R1,", "R2,", 1)))

@@ -322,6 +322,10 @@ def _admit(read_file: ReadFile, sale: Sale, codes: dict[str, int], scope: str | 
         counts.rejected.append(sale)
         return None
     retailer_id = codes.get(sale.retailer)
+    if not sale.sale_ref or len(sale.sale_ref) > m.SALE_REF_LENGTH:
+        message = "入力してください" if not sale.sale_ref else f"{m.SALE_REF_LENGTH}文字以内で入力してください"
+        _reject(counts, sale, Problem(first, headers["sale_ref"], "invalid_contract", message))
+        return None
     if scope is not None and sale.retailer != scope:
         message = f"販売店コード「{scope}」以外の行は取り込めません"
         _reject(counts, sale, Problem(first, headers["retailer"], "forbidden", message))
