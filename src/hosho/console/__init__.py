@@ -12,7 +12,19 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.staticfiles import StaticFiles
 
-from hosho.console import auth, board, calendar, calls, cancel, contract, lookup, payouts, repairs, replacements
+from hosho.console import (
+    auth,
+    board,
+    calendar,
+    calls,
+    cancel,
+    contract,
+    imports,
+    lookup,
+    payouts,
+    repairs,
+    replacements,
+)
 from hosho.console.app import Console, csrf_guard, route_class
 from hosho.console.security import secret_from_env
 from hosho.service.context import Hosho, ServiceError
@@ -33,7 +45,7 @@ def create_console(
         dependencies=[Depends(csrf_guard)],
         include_in_schema=False,
     )
-    for pages in (auth, lookup, contract, repairs, board, cancel, replacements, calendar, payouts, calls):
+    for pages in (auth, lookup, contract, repairs, board, cancel, replacements, calendar, payouts, calls, imports):
         pages.routes(router)
     # Last, and without the CSRF check: any other path under /console is the console's own Japanese 404 page,
     # with its security headers (not the API's problem+json).
