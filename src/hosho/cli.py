@@ -116,10 +116,23 @@ def _parser() -> argparse.ArgumentParser:
         "--every", type=_seconds, default=30.0, help="seconds between runs on SQLite (default 30; PostgreSQL: 60)"
     )
     worker.add_argument("--once", action="store_true", help="run once (on PostgreSQL: every job due) and exit")
+    load = commands.add_parser("import", parents=[database], help="enrol the contracts of a retailer's CSV file")
+    load.add_argument("file", type=Path, help="CSV in UTF-8 or CP932 (import.md)")
+    load.add_argument("--retailer", metavar="CODE", help="import only this retailer's lines (the others are rejected)")
+    load.add_argument("--dry-run", action="store_true", help="check everything, store nothing")
+    load.add_argument("--rejects", type=Path, metavar="OUT.csv", help="default: FILE.rejects.csv beside FILE")
+    load.add_argument("--chunk", type=_workers, help=argparse.SUPPRESS)  # contracts per transaction (tests)
     return parser
 
 
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "import":
+        from hosho.imports import command
+
+        settings = Settings.load(database_url=args.database_url)
+        return command.run(
+            settings, args.file, retailer=args.retailer, dry_run=args.dry_run, rejects=args.rejects, chunk=args.chunk
+        )
     if args.command in ("migrate", "keys", "users", "retailers", "serve", "payouts", "worker", "figures"):
         from hosho import admin
 

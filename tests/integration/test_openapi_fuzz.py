@@ -86,6 +86,9 @@ ROUTES = {
         f"GET /v1/figures/{name}/{{table}}.csv"
         for name in ("sla", "cases", "contracts", "ending", "refunds", "loss-ratio")
     ),
+    "POST /v1/imports",
+    "GET /v1/imports/{import_id}",
+    "GET /v1/imports/{import_id}/rejects",
 }
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -26,6 +26,7 @@ from hosho.api.app import create_app
 from hosho.domain.calendar import JST
 from hosho.service import adjudication, cases, commands, contracts, keys
 from hosho.service.context import Actor, Hosho, Role, ServiceError
+from hosho.service.figures.filters import FigureFilters
 from hosho.store import models as m
 
 WORST = ("㍿", "⑳", "ﷺ", "𠮷")
@@ -285,8 +286,16 @@ ACTIONS: dict[type[commands.Command], Action] = {
 WITHOUT_TEXT = {commands.Pay, commands.TransferOwnership, commands.CreateBatch, commands.Advance}
 # Commands whose texts are never stored as typed: a bank account is checked and converted to the Zengin form (its
 # holder to at most 30 bytes of half-width kana, test_payouts.py), a bank's reason and a closure's name go into JSON
-# columns; their bounds are still the command's (checked one past the maximum below).
-CONVERTED = {commands.BankAccountIn, commands.BankAnswer, commands.ClosureRange, commands.Cancel, commands.SetClosures}
+# columns; a figure's filters are read, never stored; their bounds are still the command's (checked one past the
+# maximum below).
+CONVERTED = {
+    commands.BankAccountIn,
+    commands.BankAnswer,
+    commands.ClosureRange,
+    commands.Cancel,
+    commands.SetClosures,
+    FigureFilters,
+}
 
 
 def _all_commands(base: type[commands.Command] = commands.Command) -> set[type[commands.Command]]:
@@ -323,6 +332,7 @@ def test_a_converted_text_one_past_its_maximum_is_refused_naming_the_field(comma
         },
         commands.BankAnswer: {"refund_id": 1, "result": "returned", "date": "2026-12-04", "reason": "x"},
         commands.ClosureRange: {"first": "2026-12-29", "last": "2027-01-03", "name": "x"},
+        FigureFilters: {"from": "2026-01", "to": "2026-12"},
     }
     bodies[commands.Cancel] = {"date": "2026-12-01", "bank_account": bodies[commands.BankAccountIn]}
     bodies[commands.SetClosures] = {"year": 2026, "ranges": [bodies[commands.ClosureRange]]}

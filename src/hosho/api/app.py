@@ -10,7 +10,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from hosho.api import calendars, cases, contracts, figures, notices, payouts, programs, refunds
+from hosho.api import calendars, cases, contracts, figures, imports, notices, payouts, programs, refunds
 from hosho.api.access import AccessLog, ApiRoutes
 from hosho.api.auth import KeyCache
 from hosho.api.docs import mount_docs
@@ -34,6 +34,7 @@ TAGS = [
     {"name": "payouts", "description": "Refunds paid by Zengin 総合振込 file: accounts, batches, the bank's answer"},
     {"name": "notices", "description": "Notices the daily work produces: certificate, consumables, end of cover, SLA"},
     {"name": "figures", "description": "The operations dashboard's figures as JSON and CSV: SLA, cases, refunds, loss"},
+    {"name": "imports", "description": "Retailers' CSV files: upload, progress, rejected lines"},
 ]
 
 
@@ -89,7 +90,7 @@ def create_app(hosho: Hosho, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) ->
         return {"status": "ok"}
 
     mount_docs(app, url=f"{PREFIX}/docs", openapi_url=f"{PREFIX}/openapi.json")
-    for module in (programs, calendars, contracts, cases, refunds, payouts, notices, figures):
+    for module in (programs, calendars, contracts, cases, refunds, payouts, notices, figures, imports):
         app.include_router(module.router, prefix=PREFIX)
         routes.include(module.router, PREFIX)
 

@@ -51,6 +51,7 @@ STATUSES: dict[str, int] = {
     "certificate_unavailable": 409,
     # The request, or the terms, refuse it.
     "invalid_request": 422,
+    "invalid_file": 422,  # a retailer's file that cannot be read at all (import.md)
     "invalid_contract": 422,
     "not_applicable": 422,
     "enrollment_window_closed": 422,

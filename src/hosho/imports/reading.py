@@ -126,6 +126,19 @@ class ReadFile:
 
 
 def read(name: str, data: bytes) -> ReadFile:
+    """The whole file at once, its contracts in the order of their first line (small files, tests)."""
+    read_file, sales, _ = stream(name, data)
+    read_file.sales = sorted(sales, key=lambda sale: sale.lines[0].number)
+    return read_file
+
+
+def stream(name: str, data: bytes) -> tuple[ReadFile, Iterator[Sale], int]:
+    """The file's header, its contracts one by one as each one's last line is read, and the number of item lines.
+
+    The whole file is parsed once before this returns, so that a file that cannot be read is refused before any
+    contract is taken from it; that pass keeps only how many lines each contract has. The second pass keeps a
+    contract's lines only until its last one is read: memory holds the contracts still open, not the file.
+    """
     decoded = decode(name, data)
     rows = _rows(name, decoded.text)
     try:
@@ -133,20 +146,46 @@ def read(name: str, data: bytes) -> ReadFile:
     except StopIteration:
         raise FileError(f"{name}: the file is empty (a header line is expected)") from None
     _check_header(name, header)
-    sales: dict[tuple[str, str], Sale] = {}
+    ids = [BY_HEADER[h].id for h in header]
+    retailer_at, sale_at = ids.index("retailer"), ids.index("sale_ref")  # both required: _check_header
+    remaining: dict[tuple[str, str], int] = {}
+    lines = 0
     for number, raw in rows:
-        if not any(cell.strip() for cell in raw):
+        if not "".join(raw).strip():  # a blank line (every cell empty or spaces)
             continue
         if len(raw) > len(header):
             raise FileError(f"{name}:{number}: {len(raw)} columns, the header has {len(header)}")
-        cells = {BY_HEADER[h].id: (raw[i] if i < len(raw) else "") for i, h in enumerate(header)}
+        key = (_cell(raw, retailer_at), _cell(raw, sale_at))
+        remaining[key] = remaining.get(key, 0) + 1
+        lines += 1
+    read_file = ReadFile(decoded.encoding, header, {BY_HEADER[h].id: h for h in header}, [])
+    return read_file, _sales(name, decoded.text, read_file, remaining), lines
+
+
+def _cell(raw: list[str], index: int) -> str:
+    return raw[index].strip() if index < len(raw) else ""
+
+
+def _sales(name: str, text: str, read_file: ReadFile, remaining: dict[tuple[str, str], int]) -> Iterator[Sale]:
+    header = read_file.header
+    ids = [BY_HEADER[h].id for h in header]
+    open_sales: dict[tuple[str, str], Sale] = {}
+    rows = _rows(name, text)
+    next(rows)
+    for number, raw in rows:
+        if not "".join(raw).strip():  # a blank line (every cell empty or spaces)
+            continue
+        cells = {column: (raw[i] if i < len(raw) else "") for i, column in enumerate(ids)}
         key = (cells.get("retailer", "").strip(), cells.get("sale_ref", "").strip())
-        sale = sales.setdefault(key, Sale(*key))
+        sale = open_sales.get(key)
+        if sale is None:
+            sale = open_sales[key] = Sale(*key)
         sale.lines.append(Line(number, cells, raw))
-    read_file = ReadFile(decoded.encoding, header, {BY_HEADER[h].id: h for h in header}, list(sales.values()))
-    for sale in read_file.sales:
-        _build(sale, read_file.headers)
-    return read_file
+        remaining[key] -= 1
+        if remaining[key] == 0:
+            del open_sales[key], remaining[key]
+            _build(sale, read_file.headers)
+            yield sale
 
 
 def _rows(name: str, text: str) -> Iterator[Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 # Era, its first day, and the Latin initial used in short forms (R6.4.1).
 ERAS = (
@@ -31,6 +32,7 @@ def narrow(text: str) -> str:
     return text.translate(_WIDE_DIGITS)
 
 
+@lru_cache(maxsize=4096)  # a file repeats its few sale dates on every line
 def read_date(text: str) -> date:
     """2024-04-01, 2024/4/1, 令和6年4月1日, R6.4.1, R6/4/1 (元年 too)."""
     value = narrow(text.strip()).upper() if text.strip()[:1].isascii() else narrow(text.strip())

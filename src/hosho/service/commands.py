@@ -92,7 +92,11 @@ class Command(BaseModel):
     @classmethod
     def _printable(cls, value: object) -> object:
         """Text holds no control characters but tab and line breaks (PostgreSQL refuses NUL outright)."""
-        if isinstance(value, str) and any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):
+        if (
+            isinstance(value, str)
+            and not value.isprintable()
+            and any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value)
+        ):
             raise ValueError("must not contain control characters")
         return value
 

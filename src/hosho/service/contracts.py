@@ -66,7 +66,7 @@ def enroll(
     hashed = fingerprint(command)
     # The rules and the new rows first: on SQLite the transaction holds the only write lock, so it holds no more
     # than the writes.
-    enrollment = _decide(hosho, command)
+    enrollment = decide(hosho, command)
     row = _new_row(hosho, actor, command, enrollment, idempotency_key, hashed)
     try:
         with hosho.transaction() as session:
@@ -114,7 +114,7 @@ def _equipment(command: Enrol) -> tuple[Equipment, ...]:
     return tuple(Equipment(item.kind, item.model, item.serial, item.service_mode) for item in command.equipment)
 
 
-def _decide(hosho: Hosho, data: Enrol) -> Enrollment:
+def decide(hosho: Hosho, data: Enrol) -> Enrollment:
     """The terms' answer to the application (window, whole system, area, periods), or the refusal."""
     equipment = _equipment(data)
     try:
@@ -146,55 +146,70 @@ def _decide(hosho: Hosho, data: Enrol) -> Enrollment:
 def _new_row(
     hosho: Hosho, actor: Actor, data: Enrol, enrollment: Enrollment, key: str | None, fingerprint: str
 ) -> m.Contract:
-    contract = enrollment.contract
-    person = data.subscriber
-    subscriber = m.Subscriber(
-        name=person.name,
-        name_kana=person.name_kana,
-        name_key=name_key(person.name),
-        kana_key=kana_key(person.name, person.name_kana),
-        phone=person.phone,
-        phone_key=phone_key(person.phone) if person.phone else None,
-        email=person.email,
-        postal_code=person.postal_code,
-        address=person.address,
-    )
     return m.Contract(
-        program_id=data.program,
-        terms_version=contract.terms.effective_from,
-        plan_id=contract.plan.id,
-        subscriber=subscriber,
-        status=contract.status.value,
-        purchase_date=contract.purchase_date,
-        applied_on=contract.applied_on,
-        purchase_price=contract.purchase_price,
-        warranty_fee=contract.warranty_fee,
-        manufacturer_warranty_months=contract.manufacturer_warranty_months,
-        repair_cap=contract.repair_cap,
-        operation_start_date=contract.operation_start_date,
-        site_postal_code=contract.site.postal_code,
-        site_country=contract.site.country,
-        remote_island=contract.site.remote_island,
-        maker_onsite_repair=contract.maker_onsite_repair,
-        coverage_start=contract.coverage_start,
-        coverage_end=contract.coverage_end,
-        unreported_replacement=False,
+        **contract_values(data, enrollment),
+        subscriber=m.Subscriber(**subscriber_values(data)),
         idempotency_scope=actor.idempotency_scope if key else None,
         idempotency_key=key,
         request_hash=fingerprint,
         created_at=hosho.clock(),
         cases=[],  # new: the audit snapshot counts them without a query
-        equipment=[
-            m.Equipment(
-                kind=item.kind,
-                model=item.model,
-                serial=item.serial,
-                serial_key=code_key(item.serial),
-                service_mode=item.service_mode,
-            )
-            for item in contract.equipment
-        ],
+        equipment=[m.Equipment(**values) for values in equipment_values(enrollment.contract)],
     )
+
+
+def subscriber_values(data: Enrol) -> dict[str, Any]:
+    """The subscriber's row as an enrolment stores it (the API's and the bulk import's alike)."""
+    person = data.subscriber
+    return {
+        "name": person.name,
+        "name_kana": person.name_kana,
+        "name_key": name_key(person.name),
+        "kana_key": kana_key(person.name, person.name_kana),
+        "phone": person.phone,
+        "phone_key": phone_key(person.phone) if person.phone else None,
+        "email": person.email,
+        "postal_code": person.postal_code,
+        "address": person.address,
+    }
+
+
+def contract_values(data: Enrol, enrollment: Enrollment) -> dict[str, Any]:
+    """The contract's columns that the terms decided (the API's and the bulk import's alike)."""
+    contract = enrollment.contract
+    return {
+        "program_id": data.program,
+        "terms_version": contract.terms.effective_from,
+        "plan_id": contract.plan.id,
+        "status": contract.status.value,
+        "purchase_date": contract.purchase_date,
+        "applied_on": contract.applied_on,
+        "purchase_price": contract.purchase_price,
+        "warranty_fee": contract.warranty_fee,
+        "manufacturer_warranty_months": contract.manufacturer_warranty_months,
+        "repair_cap": contract.repair_cap,
+        "operation_start_date": contract.operation_start_date,
+        "site_postal_code": contract.site.postal_code,
+        "site_country": contract.site.country,
+        "remote_island": contract.site.remote_island,
+        "maker_onsite_repair": contract.maker_onsite_repair,
+        "coverage_start": contract.coverage_start,
+        "coverage_end": contract.coverage_end,
+        "unreported_replacement": False,
+    }
+
+
+def equipment_values(contract: DomainContract) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": item.kind,
+            "model": item.model,
+            "serial": item.serial,
+            "serial_key": code_key(item.serial),
+            "service_mode": item.service_mode,
+        }
+        for item in contract.equipment
+    ]
 
 
 def view(hosho: Hosho, row: m.Contract, *, clauses: tuple[str, ...] = ()) -> ContractView:

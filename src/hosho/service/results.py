@@ -106,6 +106,14 @@ class RefundStatus(StrEnum):
     PAID = "paid"
 
 
+class ImportState(StrEnum):
+    """An import run's state; a run killed midway stays running (the same file again completes it)."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class BatchStatus(StrEnum):
     CREATED = "created"
     CANCELLED = "cancelled"
@@ -146,6 +154,7 @@ NoticeChannelWord = Annotated[str, one_of(NoticeChannel)]
 NoticeStateWord = Annotated[str, one_of(NoticeState)]
 ClosureSourceWord = Annotated[str, one_of(ClosureSource)]
 RefundStatusWord = Annotated[str, one_of(RefundStatus)]
+ImportStateWord = Annotated[str, one_of(ImportState)]
 BatchStatusWord = Annotated[str, one_of(BatchStatus)]
 LedgerEntryKindWord = Annotated[str, one_of(LedgerEntryKind)]
 NoticeKindWord = Annotated[str, one_of(NoticeKind)]
@@ -430,3 +439,30 @@ class Payout(Result):
 class Cancellation(RefundPreview):
     status: ContractStatusWord
     payout: Payout | None = None
+
+
+class ImportRun(Result):
+    """One import of a retailer's file (import.md): what it did, or (dry run) what a real import would do."""
+
+    id: int | None = Field(description="The run's record; none for a dry run")
+    file_name: str
+    sha256: str
+    dry_run: bool
+    state: ImportStateWord
+    lines: int = Field(description="Item lines in the file (the header and blank lines not counted)")
+    lines_done: int
+    imported: int = Field(description="Contracts stored by this run")
+    already: int = Field(description="Contracts already stored with the same content (skipped)")
+    rejected: int = Field(description="Contracts rejected: none of their lines is stored")
+    rejected_lines: int
+    error: str | None = Field(default=None, description="Why the file could not be read at all")
+    started_at: JstDatetime
+    finished_at: JstDatetime | None = None
+
+    @property
+    def last_line(self) -> str:
+        """The spec's last line of `hosho import`."""
+        return (
+            f"{self.imported} contracts imported, {self.already} already imported, "
+            f"{self.rejected} contracts rejected ({self.rejected_lines} lines)"
+        )

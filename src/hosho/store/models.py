@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     UniqueConstraint,
@@ -37,6 +38,7 @@ USERNAME_LENGTH = 80
 ACTOR_LENGTH = max(len("key:") + KEY_NAME_LENGTH, len("user:") + USERNAME_LENGTH)
 SCOPE_LENGTH = len("actor:") + ACTOR_LENGTH
 DATE_STYLE_LENGTH = 10  # "seireki", "wareki"
+SALE_REF_LENGTH = 40  # import.md: 受付番号, at most 40 characters
 
 
 class Base(DeclarativeBase):
@@ -71,6 +73,8 @@ class Contract(Base):
     __tablename__ = "contracts"
     __table_args__ = (
         UniqueConstraint("idempotency_scope", "idempotency_key", name="uq_contracts_idempotency"),
+        # import.md: a retailer's sale reference is one contract (a rerun of a file stores it once).
+        UniqueConstraint("retailer_id", "sale_ref", name="uq_contracts_retailer_sale"),
         Index("ix_contracts_status_coverage_end", "status", "coverage_end"),
         # Consumable replacement (service.consumables): one plan's active contracts by purchase date.
         Index("ix_contracts_plan_purchase", "program_id", "plan_id", "status", "terms_version", "purchase_date"),
@@ -108,6 +112,7 @@ class Contract(Base):
     request_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    sale_ref: Mapped[str | None] = mapped_column(String(SALE_REF_LENGTH))  # 受付番号 of an imported contract
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative form
 
     subscriber: Mapped[Subscriber] = relationship(lazy="joined")
@@ -531,3 +536,31 @@ class FigureRefundMonth(Base):
     years: Mapped[int] = mapped_column(Integer)
     refunds: Mapped[int] = mapped_column(Integer)
     yen: Mapped[int] = mapped_column(BigInteger)
+
+
+class ImportRun(Base):
+    """One import of a retailer's file (import.md): the file by name and SHA-256, its counts and its state.
+
+    A run killed midway stays `running`; running the same file again completes the work (each contract is stored
+    once: `uq_contracts_retailer_sale`).
+    """
+
+    __tablename__ = "import_runs"
+    __table_args__ = (Index("ix_import_runs_sha256", "sha256"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    retailer_id: Mapped[int | None] = mapped_column(ForeignKey("retailers.id"))
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(20))  # running, done, failed
+    lines: Mapped[int] = mapped_column(Integer)  # item lines in the file (header and blank lines not counted)
+    lines_done: Mapped[int] = mapped_column(Integer)
+    imported: Mapped[int] = mapped_column(Integer)
+    already: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    rejected_lines: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(400))  # why the file could not be read at all
+    rejects: Mapped[bytes | None] = mapped_column(LargeBinary)  # the rejected lines, in the file's encoding
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,63 @@
+"""The 取り込み page: a retailer's CSV file uploaded, its progress, its result and its rejected lines to download.
+
+The contracts are imported in the background by the service (`imports.in_background`); the run's page shows a
+progress bar and reloads itself every two seconds until the import is done.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Path, Request, UploadFile
+from starlette.responses import Response
+
+from hosho.console.app import SignedIn, redirect
+from hosho.service import imports
+from hosho.service.commands import ID_MAX
+from hosho.service.context import ServiceError, not_found
+from hosho.service.contracts import WRITERS
+
+# The console's uploads have their own body limit (hosho.api.limits reads this attribute of the endpoint). It is
+# smaller than the API's: the console's CSRF check reads a form before the user is known, so this is what a
+# stranger could make the server read; a bigger file goes through `hosho import` or the API.
+LIMIT_ATTRIBUTE = "hosho_max_body_bytes"
+CONSOLE_MAX_BYTES = 64 * 1024 * 1024
+ImportId = Annotated[int, Path(ge=1, le=ID_MAX)]
+
+
+def routes(router: APIRouter) -> None:
+    @router.get("/imports", name="console.imports")
+    def show(request: Request, op: SignedIn) -> Response:
+        op.require(WRITERS)
+        return op.render(request, "imports.html", {"nav": "imports", "problem": None, "limit": CONSOLE_MAX_BYTES})
+
+    async def upload(request: Request, op: SignedIn, file: Annotated[UploadFile, File()]) -> Response:
+        op.require(WRITERS)
+        data = await file.read()
+        name = (file.filename or "upload.csv").rsplit("/", 1)[-1][-255:] or "upload.csv"
+        try:
+            opened = imports.open_import(op.hosho, op.actor, name=name, data=data)
+        except ServiceError as error:
+            if error.code != "invalid_file":
+                raise
+            context = {"nav": "imports", "problem": error.message, "limit": CONSOLE_MAX_BYTES}
+            return op.render(request, "imports.html", context, status=422)
+        assert opened.run_id is not None
+        imports.in_background(op.hosho, opened)
+        return redirect(f"/console/imports/{opened.run_id}")
+
+    setattr(upload, LIMIT_ATTRIBUTE, CONSOLE_MAX_BYTES)
+    router.post("/imports", name="console.imports.upload")(upload)
+
+    @router.get("/imports/{import_id}", name="console.imports.run")
+    def run(request: Request, op: SignedIn, import_id: ImportId) -> Response:
+        shown = imports.get_run(op.hosho, op.actor, import_id)
+        return op.render(request, "import_run.html", {"nav": "imports", "run": shown})
+
+    @router.get("/imports/{import_id}/rejects", name="console.imports.rejects")
+    def rejects(op: SignedIn, import_id: ImportId) -> Response:
+        data = imports.rejected_lines(op.hosho, op.actor, import_id)
+        if data is None:
+            raise not_found(f"rejected lines of import {import_id}")
+        disposition = f'attachment; filename="import-{import_id}-rejects.csv"'
+        return Response(data, media_type="text/csv", headers={"Content-Disposition": disposition})

@@ -1,0 +1,553 @@
+"""Importing a retailer's file (import.md): every contract through the API's own enrolment rules, written in bulk.
+
+Each contract is the `Enrol` command the API takes (imports.reading), decided by the same `contracts.decide` (the
+same codes and clause labels); a fee paid on the day given goes through the domain's own `pay`. The rows are the
+same values (`contracts.contract_values`, …), written by the databases' bulk paths (store.bulk) a chunk of
+contracts per transaction. A contract is keyed by (retailer, 受付番号): a rerun skips what a killed run committed,
+a changed sale is `conflicts_with_existing`, and a chunk is committed whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import islice
+from typing import Any, cast
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from hosho.domain.contract import DomainError
+from hosho.domain.lifecycle import pay
+from hosho.domain.program import NoticeKind
+from hosho.imports.reading import BY_HEADER, FileError, Problem, ReadFile, Sale, rejects, stream
+from hosho.presentation.words import error_message
+from hosho.service.commands import ID_MAX
+from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, not_found
+from hosho.service.contracts import (
+    WRITERS,
+    certificate_number,
+    contract_values,
+    decide,
+    equipment_values,
+    fingerprint,
+    subscriber_values,
+)
+from hosho.service.results import ImportRun
+from hosho.service.sweep import PENDING
+from hosho.store import bulk
+from hosho.store import models as m
+
+MAX_FILE_BYTES = 1 << 30  # 1 GiB: a million lines of CP932 are about 150 MB (`hosho import`, the API's upload)
+CHUNK = 5_000  # contracts per transaction: a killed run loses at most this much work, never half a contract
+ACTION = "contract.imported"
+logger = logging.getLogger("hosho.imports")
+Progress = Callable[[int, int], None]  # (lines done, lines in the file)
+
+
+@dataclass(slots=True)
+class _Key:
+    """A contract of the file by its key (retailer, 受付番号) and its content's fingerprint."""
+
+    sale: Sale
+    retailer_id: int
+    fingerprint: str
+
+
+@dataclass(slots=True)
+class _Ready:
+    """A contract the rules accepted, as the rows it will be."""
+
+    key: _Key
+    contract: dict[str, Any]
+    subscriber: dict[str, Any]
+    equipment: list[dict[str, Any]]
+    paid_on: date | None
+
+
+@dataclass(slots=True)
+class _Counts:
+    lines_done: int = 0
+    imported: int = 0
+    already: int = 0
+    rejected: list[Sale] = field(default_factory=list)
+
+    @property
+    def rejected_lines(self) -> int:
+        return sum(len(sale.lines) for sale in self.rejected)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    run: ImportRun
+    rejects: bytes | None  # the rejected lines in the file's encoding (import.md), None when none was rejected
+
+
+@dataclass(slots=True)
+class Opened:
+    """A file read through once (so it is readable) and its run opened; `finish` stores its contracts."""
+
+    actor: Actor
+    name: str
+    sha256: str
+    read_file: ReadFile
+    sales: Iterator[Sale]
+    lines: int
+    codes: dict[str, int]
+    scope: str | None
+    run_id: int | None  # None for a dry run
+    started: Any
+
+
+def import_file(
+    hosho: Hosho,
+    actor: Actor,
+    *,
+    name: str,
+    data: bytes,
+    retailer: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    chunk: int = CHUNK,
+) -> Outcome:
+    """Read, check and store a retailer's file. An unreadable file is `invalid_file` (file and line), nothing
+    stored; a rejected contract is in the outcome's rejects, the others are stored."""
+    opened = open_import(hosho, actor, name=name, data=data, retailer=retailer, dry_run=dry_run)
+    return finish(hosho, opened, progress=progress, chunk=chunk)
+
+
+def open_import(
+    hosho: Hosho, actor: Actor, *, name: str, data: bytes, retailer: str | None = None, dry_run: bool = False
+) -> Opened:
+    """Refuse a file that cannot be read (`invalid_file`) or a caller who may not import it, and open the run."""
+    if actor.role not in WRITERS:
+        raise forbidden("import contracts")
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        read_file, sales, lines = stream(name, data)
+    except FileError as exc:
+        # The reason names the file and the line (import.md); the catalogue's sentence comes before it.
+        raise ServiceError("invalid_file", str(exc), field="file", params={"reason": str(exc)}) from None
+    codes, scope = _retailers(hosho, actor, retailer)
+    started = hosho.clock()
+    run_id = None if dry_run else _open_run(hosho, actor, name, sha256, scope, codes, lines)
+    return Opened(actor, name, sha256, read_file, sales, lines, codes, scope, run_id, started)
+
+
+def finish(hosho: Hosho, opened: Opened, *, progress: Progress | None = None, chunk: int = CHUNK) -> Outcome:
+    """Every contract of an opened file through the rules, stored a chunk per transaction."""
+    read_file, lines, run_id = opened.read_file, opened.lines, opened.run_id
+    counts = _Counts()
+    for part in _chunks(opened.sales, chunk):
+        admitted = [key for key in (_admit(read_file, s, opened.codes, opened.scope, counts) for s in part) if key]
+        # What a run before stored is skipped before the rules are applied again: a rerun is quick.
+        with hosho.reading() as session:
+            fresh, already, conflicts = _classify(session, admitted)
+        _count_stored(counts, already, conflicts)
+        ready = [r for r in (_prepare(hosho, read_file, key, counts) for key in fresh) if r]
+        if run_id is None:
+            counts.imported += len(ready)
+        else:
+            _store(hosho, opened.actor, opened.sha256, opened.name, ready, counts)
+        counts.lines_done += sum(len(sale.lines) for sale in part)
+        if run_id is not None:
+            _note(hosho, run_id, counts, lines)
+        if progress is not None:
+            progress(counts.lines_done, lines)
+    in_order = sorted(counts.rejected, key=lambda sale: sale.lines[0].number)  # as the retailer reads the file
+    rejected = rejects(read_file, in_order) if counts.rejected else None
+    finished = hosho.clock()
+    if run_id is not None:
+        _note(hosho, run_id, counts, lines, rejected=rejected, done=True)
+    run = ImportRun(
+        id=run_id,
+        file_name=opened.name,
+        sha256=opened.sha256,
+        dry_run=run_id is None,
+        state="done",
+        lines=lines,
+        lines_done=counts.lines_done,
+        imported=counts.imported,
+        already=counts.already,
+        rejected=len(counts.rejected),
+        rejected_lines=counts.rejected_lines,
+        started_at=opened.started,
+        finished_at=finished,
+    )
+    return Outcome(run, rejected)
+
+
+def in_background(hosho: Hosho, opened: Opened) -> None:
+    """`finish` an opened import on a thread of its own (the API's and, later, the console's uploads).
+
+    The one place to hand the work to the job queue instead (issue 9): a run killed with its process stays
+    `running`; running the same file again completes it.
+    """
+    assert opened.run_id is not None
+    threading.Thread(target=_finish_or_fail, args=(hosho, opened), name=f"import-{opened.run_id}", daemon=True).start()
+
+
+def _finish_or_fail(hosho: Hosho, opened: Opened) -> None:
+    assert opened.run_id is not None
+    try:
+        finish(hosho, opened)
+    except Exception as exc:  # the run says it failed; what it committed stays, a rerun completes it
+        logger.error("import %s failed: %s", opened.run_id, type(exc).__name__)  # no message: it may quote a line
+        failed(hosho, opened.run_id, "取り込みが途中で止まりました。同じファイルをもう一度取り込んでください。")
+
+
+def failed(hosho: Hosho, run_id: int, reason: str) -> None:
+    """A run that stopped on an error (the database went away, …): what it committed stays; a rerun completes it."""
+    with hosho.transaction() as session:
+        session.execute(
+            update(m.ImportRun)
+            .where(m.ImportRun.id == run_id)
+            .values(state="failed", error=reason[:400], finished_at=hosho.clock())
+        )
+
+
+def get_run(hosho: Hosho, actor: Actor, run_id: int) -> ImportRun:
+    """A run's progress and result; a retailer sees only its own runs."""
+    with hosho.reading() as session:
+        row = _run_row(session, actor, run_id)
+        return ImportRun(
+            id=row.id,
+            file_name=row.file_name,
+            sha256=row.sha256,
+            dry_run=row.dry_run,
+            state=row.state,
+            lines=row.lines,
+            lines_done=row.lines_done,
+            imported=row.imported,
+            already=row.already,
+            rejected=row.rejected,
+            rejected_lines=row.rejected_lines,
+            error=row.error,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+        )
+
+
+def rejected_lines(hosho: Hosho, actor: Actor, run_id: int) -> bytes | None:
+    """The rejected lines of a finished run, in its file's encoding; None when none was rejected."""
+    with hosho.reading() as session:
+        row = _run_row(session, actor, run_id)
+        if row.state == "running":
+            raise ServiceError("conflict", "the import is still running: its rejected lines are not known yet")
+        return row.rejects
+
+
+def _run_row(session: Any, actor: Actor, run_id: int) -> m.ImportRun:
+    if actor.role not in WRITERS:
+        raise forbidden("see imports")
+    row = session.get(m.ImportRun, run_id) if 0 < run_id <= ID_MAX else None
+    if row is None or (actor.role is Role.RETAILER and row.retailer_id != actor.retailer_id):
+        raise not_found(f"import {run_id}")
+    return cast(m.ImportRun, row)
+
+
+def _chunks(sales: Iterator[Sale], size: int) -> Iterator[list[Sale]]:
+    while part := list(islice(sales, size)):
+        yield part
+
+
+def _retailers(hosho: Hosho, actor: Actor, code: str | None) -> tuple[dict[str, int], str | None]:
+    """Every retailer's id by code, and the only code the file's lines may carry (a retailer's own, or --retailer)."""
+    with hosho.reading() as session:
+        codes = {row.code: row.id for row in session.execute(select(m.Retailer.code, m.Retailer.id))}
+    if actor.role is Role.RETAILER:
+        own = next((c for c, i in codes.items() if i == actor.retailer_id), None)
+        if own is None:
+            raise forbidden("import contracts without a retailer")
+        if code is not None and code != own:
+            raise ServiceError("forbidden", "a retailer imports only its own lines", field="retailer")
+        return codes, own
+    if code is not None and code not in codes:
+        raise ServiceError("invalid_request", f"unknown retailer {code!r}", field="retailer")
+    return codes, code
+
+
+def _open_run(
+    hosho: Hosho, actor: Actor, name: str, sha256: str, scope: str | None, codes: dict[str, int], lines: int
+) -> int:
+    with hosho.transaction() as session:
+        row = m.ImportRun(
+            file_name=name[-255:],
+            sha256=sha256,
+            retailer_id=codes.get(scope) if scope else None,
+            actor=actor.name,
+            dry_run=False,
+            state="running",
+            lines=lines,
+            lines_done=0,
+            imported=0,
+            already=0,
+            rejected=0,
+            rejected_lines=0,
+            started_at=hosho.clock(),
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def _note(
+    hosho: Hosho, run_id: int, counts: _Counts, lines: int, *, rejected: bytes | None = None, done: bool = False
+) -> None:
+    values: dict[str, Any] = {
+        "lines_done": counts.lines_done,
+        "imported": counts.imported,
+        "already": counts.already,
+        "rejected": len(counts.rejected),
+        "rejected_lines": counts.rejected_lines,
+    }
+    if done:
+        values |= {"state": "done", "rejects": rejected, "finished_at": hosho.clock()}
+    with hosho.transaction() as session:
+        session.execute(update(m.ImportRun).where(m.ImportRun.id == run_id).values(**values))
+
+
+def _reject(counts: _Counts, sale: Sale, problem: Problem) -> None:
+    sale.problems.append(problem)
+    counts.rejected.append(sale)
+
+
+def _admit(read_file: ReadFile, sale: Sale, codes: dict[str, int], scope: str | None, counts: _Counts) -> _Key | None:
+    """The contract's key, or None when its lines were rejected already or name a retailer it may not import for."""
+    first, headers = sale.lines[0].number, read_file.headers
+    if sale.problems or sale.command is None:
+        counts.rejected.append(sale)
+        return None
+    retailer_id = codes.get(sale.retailer)
+    if not sale.sale_ref or len(sale.sale_ref) > m.SALE_REF_LENGTH:
+        message = "入力してください" if not sale.sale_ref else f"{m.SALE_REF_LENGTH}文字以内で入力してください"
+        _reject(counts, sale, Problem(first, headers["sale_ref"], "invalid_contract", message))
+        return None
+    if scope is not None and sale.retailer != scope:
+        message = f"販売店コード「{scope}」以外の行は取り込めません"
+        _reject(counts, sale, Problem(first, headers["retailer"], "forbidden", message))
+        return None
+    if retailer_id is None:
+        message = f"販売店コード「{sale.retailer}」は登録されていません"
+        _reject(counts, sale, Problem(first, headers["retailer"], "invalid_contract", message))
+        return None
+    return _Key(sale, retailer_id, _fingerprint(sale))
+
+
+def _prepare(hosho: Hosho, read_file: ReadFile, key: _Key, counts: _Counts) -> _Ready | None:
+    """The contract's rows, decided by the API's rules, or None when the rules refuse it."""
+    sale = key.sale
+    command = sale.command
+    assert command is not None
+    try:
+        enrollment = decide(hosho, command)
+        contract = enrollment.contract
+        if sale.paid_on is not None:
+            pay(contract, on=sale.paid_on)  # the domain's own payment (第1条): the same as POST …/payment
+    except (ServiceError, DomainError) as error:
+        _reject(counts, sale, _problem(read_file, sale, error))
+        return None
+    values = contract_values(command, enrollment)
+    values |= {
+        "status": contract.status.value,
+        "paid_on": contract.paid_on,
+        "certificate_issued_on": contract.certificate_issued_on,
+        "coverage_start": contract.coverage_start,
+        "coverage_end": contract.coverage_end,
+        "ended_on": contract.ended_on,
+        "refund": contract.refund,
+    }
+    return _Ready(
+        key=key,
+        contract=values,
+        subscriber=subscriber_values(command),
+        equipment=equipment_values(contract),
+        paid_on=sale.paid_on,
+    )
+
+
+def _fingerprint(sale: Sale) -> str:
+    """The sale's content: the API's fingerprint of the command, and the day the fee was paid."""
+    assert sale.command is not None
+    if sale.paid_on is None:
+        return fingerprint(sale.command)
+    text = sale.command.model_dump_json() + f"|paid_on={sale.paid_on.isoformat()}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _problem(read_file: ReadFile, sale: Sale, error: ServiceError | DomainError) -> Problem:
+    """A refusal of the rules on the line and column it names, with the Japanese message and the clause labels."""
+    code, where = error.code, error.field or ""
+    message = error_message(code)
+    if error.clauses:
+        message += f"(根拠: {'、'.join(error.clauses)})"
+    column_id = where.rsplit(".", 1)[-1]
+    if column_id == "equipment" or column_id == "kind":
+        column_id = "equipment_kind"
+    column = BY_HEADER[column_id].id if column_id in BY_HEADER else ""
+    return Problem(sale.lines[0].number, read_file.headers.get(column, ""), code, message)
+
+
+def _store(hosho: Hosho, actor: Actor, sha256: str, name: str, ready: list[_Ready], counts: _Counts) -> None:
+    """One chunk in one transaction, checked again under the imports' lock: a twin import may have stored some.
+
+    Should the unique key still refuse the chunk (a writer that took no lock), the chunk is checked again.
+    """
+    for attempt in range(3):
+        try:
+            with hosho.transaction() as session:
+                bulk.lock_imports(session)
+                fresh, already, conflicts = _classify(session, [item.key for item in ready])
+                kept = {id(key) for key in fresh}
+                written = [item for item in ready if id(item.key) in kept]
+                _write(hosho, session, actor, sha256, name, written)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            continue
+        # Counted once the chunk is committed: a retried chunk is counted from nothing.
+        counts.imported += len(written)
+        _count_stored(counts, already, conflicts)
+        return
+
+
+def _count_stored(counts: _Counts, already: int, conflicts: list[Sale]) -> None:
+    counts.already += already
+    for sale in conflicts:
+        message = error_message("conflicts_with_existing")
+        _reject(counts, sale, Problem(sale.lines[0].number, "", "conflicts_with_existing", message))
+
+
+def _classify(session: Any, keys: list[_Key]) -> tuple[list[_Key], int, list[Sale]]:
+    """The contracts not stored yet, how many are stored with the same content, and those stored otherwise."""
+    by_retailer: dict[int, list[str]] = {}
+    for key in keys:
+        by_retailer.setdefault(key.retailer_id, []).append(key.sale.sale_ref)
+    stored = {
+        (retailer_id, ref): fingerprint
+        for retailer_id, refs in by_retailer.items()
+        for ref, fingerprint in bulk.stored_sales(session, retailer_id, refs).items()
+    }
+    fresh: list[_Key] = []
+    conflicts: list[Sale] = []
+    already = 0
+    for key in keys:
+        found = stored.get((key.retailer_id, key.sale.sale_ref), _ABSENT)
+        if found is _ABSENT:
+            fresh.append(key)
+        elif found == key.fingerprint:
+            already += 1
+        else:
+            conflicts.append(key.sale)
+    return fresh, already, conflicts
+
+
+_ABSENT = object()
+
+
+def _write(hosho: Hosho, session: Any, actor: Actor, sha256: str, name: str, fresh: list[_Ready]) -> None:
+    if not fresh:
+        return
+    now = hosho.clock()
+    items = sum(len(r.equipment) for r in fresh)
+    paid = [r for r in fresh if r.paid_on is not None]
+    contract_ids = bulk.next_ids(session, m.Contract, len(fresh))
+    subscriber_ids = bulk.next_ids(session, m.Subscriber, len(fresh))
+    item_ids = iter(bulk.next_ids(session, m.Equipment, items))
+    audit_ids = bulk.next_ids(session, m.AuditEntry, len(fresh))
+    notice_ids = iter(bulk.next_ids(session, m.Notice, len(paid)))
+    subscribers: list[dict[str, Any]] = []
+    contracts: list[dict[str, Any]] = []
+    equipment: list[dict[str, Any]] = []
+    notices: list[dict[str, Any]] = []
+    audit: list[dict[str, Any]] = []
+    for item, contract_id, subscriber_id, audit_id in zip(fresh, contract_ids, subscriber_ids, audit_ids, strict=True):
+        values = item.contract
+        number = certificate_number(values["program_id"], item.paid_on.year, contract_id) if item.paid_on else None
+        subscribers.append({"id": subscriber_id, **item.subscriber})
+        contracts.append(
+            {
+                "id": contract_id,
+                **values,
+                "retailer_id": item.key.retailer_id,
+                "subscriber_id": subscriber_id,
+                "certificate_number": number,
+                "idempotency_scope": None,
+                "idempotency_key": None,
+                "request_hash": item.key.fingerprint,
+                "created_at": now,
+                "version": 1,
+                "sale_ref": item.key.sale.sale_ref,
+            }
+        )
+        equipment.extend(
+            {"id": next(item_ids), "contract_id": contract_id, "replaced_on": None, **e} for e in item.equipment
+        )
+        if item.paid_on is not None:
+            notices.append(_certificate_notice(next(notice_ids), contract_id, item, now))
+        audit.append(
+            {
+                "id": audit_id,
+                "at": now,
+                "actor": actor.name,
+                "action": ACTION,
+                "entity": "contract",
+                "entity_id": contract_id,
+                "before": None,
+                "after": {
+                    **_snapshot(values, number),
+                    "file": {"name": name[-255:], "sha256": sha256, "line": item.key.sale.lines[0].number},
+                },
+            }
+        )
+    bulk.write(session, m.Subscriber, subscribers)
+    bulk.write(session, m.Contract, contracts)
+    bulk.write(session, m.Equipment, equipment)
+    bulk.write(session, m.Notice, notices)
+    bulk.write(session, m.AuditEntry, audit)
+
+
+def _certificate_notice(notice_id: int, contract_id: int, item: _Ready, now: Any) -> dict[str, Any]:
+    """The certificate's notice, as `notices.on_payment` writes it with a payment through the API."""
+    return {
+        "id": notice_id,
+        "kind": NoticeKind.CERTIFICATE.value,
+        "subject_id": contract_id,
+        "contract_id": contract_id,
+        "case_id": None,
+        "on_date": item.paid_on,
+        "about": item.paid_on,
+        "channel": "email" if item.subscriber["email"] else "post",
+        "state": PENDING,
+        "attempts": 0,
+        "next_try_at": None,
+        "last_error": None,
+        "sent_at": None,
+        "outcome": None,
+        "created_at": now,
+    }
+
+
+def _snapshot(values: dict[str, Any], number: str | None) -> dict[str, object]:
+    """`repository.snapshot` of the new row, from its values (no row object is built)."""
+
+    def iso(value: date | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "status": values["status"],
+        "plan": values["plan_id"],
+        "terms": f"{values['program_id']}@{values['terms_version'].isoformat()}",
+        "coverage_start": iso(values["coverage_start"]),
+        "coverage_end": iso(values["coverage_end"]),
+        "paid_on": iso(values["paid_on"]),
+        "certificate_number": number,
+        "unreported_replacement": values["unreported_replacement"],
+        "ended_on": iso(values["ended_on"]),
+        "refund": values["refund"],
+        "cases": 0,
+    }
