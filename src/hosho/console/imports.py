@@ -1,18 +1,20 @@
 """The 取り込み page: a retailer's CSV file uploaded, its progress, its result and its rejected lines to download.
 
-The contracts are imported in the background by the service (`imports.in_background`); the run's page shows a
-progress bar and reloads itself every two seconds until the import is done.
+The file is stored with its run and imported by a job on the queue (hosho.service.import_jobs); the run's page
+shows a progress bar and reloads itself every two seconds until the import is done.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, File, Path, Request, UploadFile
 from starlette.responses import Response
 
 from hosho.console.app import SignedIn, redirect
-from hosho.service import imports
+from hosho.service import import_jobs, imports
 from hosho.service.commands import ID_MAX
 from hosho.service.context import ServiceError, not_found
 from hosho.service.contracts import WRITERS
@@ -36,15 +38,15 @@ def routes(router: APIRouter) -> None:
         data = await file.read()
         name = (file.filename or "upload.csv").rsplit("/", 1)[-1][-255:] or "upload.csv"
         try:
-            opened = imports.open_import(op.hosho, op.actor, name=name, data=data)
+            started = await anyio.to_thread.run_sync(
+                partial(import_jobs.start, op.hosho, op.actor, name=name, data=data)
+            )
         except ServiceError as error:
             if error.code != "invalid_file":
                 raise
             context = {"nav": "imports", "problem": error.message, "limit": CONSOLE_MAX_BYTES}
             return op.render(request, "imports.html", context, status=422)
-        assert opened.run_id is not None
-        imports.in_background(op.hosho, opened)
-        return redirect(f"/console/imports/{opened.run_id}")
+        return redirect(f"/console/imports/{started.id}")
 
     setattr(upload, LIMIT_ATTRIBUTE, CONSOLE_MAX_BYTES)
     router.post("/imports", name="console.imports.upload")(upload)
