@@ -13,17 +13,19 @@ import anyio.to_thread
 from fastapi import APIRouter, File, Path, Request, UploadFile
 from starlette.responses import Response
 
-from hosho.console.app import SignedIn, redirect
+from hosho.console.app import RefusedBeforeBody, SignedIn, console_of, redirect
+from hosho.console.security import same_origin
 from hosho.service import import_jobs, imports
 from hosho.service.commands import ID_MAX
 from hosho.service.context import ServiceError, not_found
 from hosho.service.contracts import WRITERS
 
-# The console's uploads have their own body limit (hosho.api.limits reads this attribute of the endpoint). It is
-# smaller than the API's: the console's CSRF check reads a form before the user is known, so this is what a
-# stranger could make the server read; a bigger file goes through `hosho import` or the API.
+# The console's upload has the API's body limit (hosho.api.limits reads these attributes of the endpoint): the
+# gate checks the signed-in user, its role and the browser's origin before any byte of the body is read (the CSRF
+# token, in the form, is checked once it is read), so a stranger cannot make the server read a large body.
 LIMIT_ATTRIBUTE = "hosho_max_body_bytes"
-CONSOLE_MAX_BYTES = 64 * 1024 * 1024
+BEFORE_BODY_ATTRIBUTE = "hosho_before_body"
+CONSOLE_MAX_BYTES = imports.MAX_FILE_BYTES
 ImportId = Annotated[int, Path(ge=1, le=ID_MAX)]
 
 
@@ -49,6 +51,7 @@ def routes(router: APIRouter) -> None:
         return redirect(f"/console/imports/{started.id}")
 
     setattr(upload, LIMIT_ATTRIBUTE, CONSOLE_MAX_BYTES)
+    setattr(upload, BEFORE_BODY_ATTRIBUTE, _writer_first)
     router.post("/imports", name="console.imports.upload")(upload)
 
     @router.get("/imports/{import_id}", name="console.imports.run")
@@ -63,3 +66,14 @@ def routes(router: APIRouter) -> None:
             raise not_found(f"rejected lines of import {import_id}")
         disposition = f'attachment; filename="import-{import_id}-rejects.csv"'
         return Response(data, media_type="text/csv", headers={"Content-Disposition": disposition})
+
+
+async def _writer_first(request: Request) -> None:
+    """Before the upload's body is read: a signed-in user who may import, from this server's own pages."""
+    operator = await anyio.to_thread.run_sync(console_of(request).operator, request)
+    if operator is None:
+        raise RefusedBeforeBody("sign_in")
+    if not operator.may(WRITERS):
+        raise RefusedBeforeBody("forbidden")
+    if not same_origin(request):
+        raise RefusedBeforeBody("csrf")
