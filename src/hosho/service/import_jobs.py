@@ -118,7 +118,18 @@ def _reopen(hosho: Hosho, run_id: int) -> imports.Opened | None:
         return None
     # The actor is only the audit trail's name here: who may import what was checked at the upload (`scope`).
     actor = Actor(who, Role.ADMIN)
-    return imports.Opened(actor, name, sha256, read_file, sales, lines, codes, scope, run_id, hosho.clock())
+    return imports.Opened(
+        actor=actor,
+        name=name,
+        sha256=sha256,
+        read_file=read_file,
+        sales=sales,
+        lines=lines,
+        codes=codes,
+        scope=scope,
+        run_id=run_id,
+        started=hosho.clock(),
+    )
 
 
 def _settle(hosho: Hosho, run_id: int, *, recount: bool) -> None:
