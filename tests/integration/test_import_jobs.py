@@ -4,17 +4,23 @@ restarted server) stores each contract once and leaves the run's counts right.""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
+from hosho.engine import Engine
 from hosho.service import import_jobs, imports, keys, queue
-from hosho.service.context import Actor, Hosho, Role, ServiceError
+from hosho.service.context import Actor, Hosho, Role, ServiceError, create_hosho
 from hosho.service.results import ImportRun
 from hosho.store import models as m
+from tests.integration.databases import fresh_database
 from tests.integration.queued import run_jobs
 
 HEADER = "販売店コード,受付番号,プログラム,プラン,購入日,購入金額,保証料,氏名,電話番号,郵便番号,住所,型番,製造番号"
@@ -187,3 +193,64 @@ def test_a_retailer_s_stored_run_imports_only_its_own_lines_when_run_by_the_job(
     import_jobs.process(hosho, import_id=started.id or 0)
     assert _counts(imports.get_run(hosho, shop, started.id or 0)) == ("done", 2, 1, 0, 1, 1)
     assert _contracts(hosho) == ["Z1"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    contracts=st.integers(min_value=1, max_value=9),
+    bad=st.sets(st.integers(min_value=0, max_value=8)),
+    before=st.sets(st.integers(min_value=0, max_value=8)),
+    chunk=st.integers(min_value=1, max_value=4),
+    crash_in=st.sampled_from(["_store", "_note"]),
+    crash_at=st.integers(min_value=0, max_value=5),
+)
+def test_wherever_a_job_dies_its_rerun_stores_each_contract_once_and_counts_like_one_clean_run(
+    engine: Engine,
+    tmp_path_factory: pytest.TempPathFactory,
+    contracts: int,
+    bad: set[int],
+    before: set[int],
+    chunk: int,
+    crash_in: str,
+    crash_at: int,
+) -> None:
+    refs = [f"Z{n}" for n in range(contracts)]
+    bad_refs = {f"Z{n}" for n in bad if n < contracts}
+    earlier = [f"Z{n}" for n in sorted(before) if n < contracts and f"Z{n}" not in bad_refs]
+    with fresh_database("sqlite", tmp_path_factory.mktemp("job")) as url:
+        hosho = create_hosho(url, rules=engine)
+        try:
+            run, stored = _crash_then_rerun(hosho, refs, bad_refs, earlier, chunk, crash_in, crash_at)
+        finally:
+            hosho.dispose()
+    good = [ref for ref in refs if ref not in bad_refs]
+    assert stored == sorted(good)
+    assert _counts(run) == ("done", contracts, len(good) - len(earlier), len(earlier), len(bad_refs), len(bad_refs))
+
+
+def _crash_then_rerun(
+    hosho: Hosho, refs: list[str], bad: set[str], earlier: list[str], chunk: int, crash_in: str, crash_at: int
+) -> tuple[ImportRun, list[str]]:
+    """`earlier` imported by another file, then `refs` by a job that dies at `crash_in`'s call `crash_at` + 1 (if
+    it comes to it) and is run again."""
+    shop = Actor("r1-key", Role.RETAILER, retailer_id=keys.ensure_retailer(hosho, code="R1", name="家電の店"))
+    original = getattr(imports, crash_in)
+    calls = [0]
+
+    def dying(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        if calls[0] == crash_at + 1:
+            raise ConnectionError("the process died here")
+        return original(*args, **kwargs)
+
+    finish = imports.finish
+    chunked = patch.object(imports, "finish", lambda hosho, opened: finish(hosho, opened, chunk=chunk))
+    with patch.object(queue, "_run_here", lambda *_args: None), chunked:
+        if earlier:
+            first = import_jobs.start(hosho, shop, name="a.csv", data=_file(*earlier)).id or 0
+            import_jobs.process(hosho, import_id=first)
+        run_id = import_jobs.start(hosho, shop, name="b.csv", data=_file(*refs, bad=tuple(bad))).id or 0
+        with patch.object(imports, crash_in, dying), contextlib.suppress(ConnectionError):
+            import_jobs.process(hosho, import_id=run_id)
+        import_jobs.process(hosho, import_id=run_id)
+    return imports.get_run(hosho, shop, run_id), _contracts(hosho)
