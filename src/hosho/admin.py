@@ -124,6 +124,17 @@ def add_retailer(settings: Settings, *, code: str, name: str) -> int:
     return 0
 
 
+def _resume_imports(settings: Settings, rules: Engine) -> None:
+    """SQLite: the imports a stopped server left unfinished run again in a thread of this process (it lives as long
+    as the server); on PostgreSQL `hosho worker` runs them again."""
+    from hosho.service import import_jobs
+    from hosho.service.context import create_hosho
+
+    resumed = import_jobs.resume(create_hosho(settings.database_url, rules=rules))
+    if resumed:
+        print(f"  imports left unfinished by the last stop, resumed: {', '.join(map(str, resumed))}", flush=True)
+
+
 def serve(settings: Settings, *, host: str, port: int, workers: int, demo: bool, rules: Engine) -> int:
     """Migrate, load the demo data, print where to go and a key, then run uvicorn until interrupted."""
     import uvicorn
@@ -170,6 +181,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, demo: bool,
             _demo_mailbox(settings)
         smtp = Settings.load().smtp
         print(f"  notices: the daily work and e-mails run in this process (SMTP {smtp.host}:{smtp.port})", flush=True)
+        _resume_imports(settings, rules)
     else:
         print("  notices: run `hosho worker` beside it (as many as you like)", flush=True)
     # Each worker builds its own application from the environment (hosho.asgi), on the socket bound here; their

@@ -15,6 +15,7 @@ from hosho.console import mount_console
 from hosho.engine import Engine
 from hosho.service import keys, users
 from hosho.service.context import Hosho, create_hosho
+from tests.integration.queued import run_jobs
 
 PASSWORD = "console-pass-2026"
 SECRET = b"0123456789abcdef0123456789abcdef"
@@ -40,6 +41,7 @@ def client(database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -
     app = FastAPI()
     mount_console(app, hosho, secret_key=SECRET)
     with TestClient(app) as test_client:
+        test_client.hosho = hosho  # type: ignore[attr-defined]  # its jobs are run by a worker on PostgreSQL
         yield test_client
     hosho.dispose()
 
@@ -79,6 +81,7 @@ def test_an_upload_shows_progress_then_the_result_and_the_rejected_lines_downloa
     assert answer.status_code == 303  # type: ignore[attr-defined]
     location = answer.headers["location"]  # type: ignore[attr-defined]
     for _ in range(200):
+        run_jobs(client.hosho)  # type: ignore[attr-defined]
         shown = client.get(location).text
         if "取り込みが終わりました" in shown:
             break
@@ -118,6 +121,7 @@ def test_the_upload_has_its_own_body_limit_above_the_console_s(client: TestClien
     assert answer.status_code == 303  # type: ignore[attr-defined]
     location = answer.headers["location"]  # type: ignore[attr-defined]
     for _ in range(400):
+        run_jobs(client.hosho)  # type: ignore[attr-defined]
         if "取り込みが終わりました" in client.get(location).text:
             break
         time.sleep(0.05)

@@ -13,6 +13,7 @@ from hosho.api.app import create_app
 from hosho.api.limits import LIMIT_ATTRIBUTE
 from hosho.service import keys
 from hosho.service.context import Hosho, Role
+from tests.integration.queued import run_jobs
 
 HEADER = "販売店コード,受付番号,プログラム,プラン,購入日,購入金額,保証料,氏名,電話番号,郵便番号,住所,型番,製造番号"
 LINE = "{shop},{ref},zest,kaden-5y,{day},128000,6400,山田 太郎,090-1234-5678,100-0001,東京都,NA-1,S{ref}"
@@ -29,6 +30,7 @@ def _line(ref: str, *, shop: str = "R1", day: str = "2024-04-01") -> str:
 class Shop:
     def __init__(self, hosho: Hosho, client: TestClient) -> None:
         self.client = client
+        self.hosho = hosho
         keys.ensure_retailer(hosho, code="R1", name="家電の店")
         keys.ensure_retailer(hosho, code="R2", name="別の店")
         self.r1 = {"Authorization": f"Bearer {keys.create_key(hosho, role=Role.RETAILER, name='r1', retailer='R1')}"}
@@ -44,6 +46,7 @@ class Shop:
 
     def done(self, import_id: object, headers: dict[str, str]) -> dict[str, object]:
         for _ in range(200):
+            run_jobs(self.hosho)
             run = self.client.get(f"/v1/imports/{import_id}", headers=headers).json()
             if run["state"] != "running":
                 return dict(run)

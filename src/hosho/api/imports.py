@@ -1,9 +1,10 @@
 """Retailer files through the API (import.md): upload a CSV, follow its import, fetch its rejected lines.
 
 The upload is read only once its key is checked, up to the import's own size limit (hosho.api.limits); a file that
-cannot be read is refused at once (422 `invalid_file`, naming the line). The contracts are then imported in the
-background (a thread, for now) while `GET /v1/imports/{import_id}` shows the progress. A retailer key imports only its
-own lines and sees only its own imports.
+cannot be read is refused at once (422 `invalid_file`, naming the line). The file is stored with its run and its
+contracts are imported by a job on the queue (hosho.service.import_jobs; `hosho worker` on PostgreSQL) while
+`GET /v1/imports/{import_id}` shows the progress. A retailer key imports only its own lines and sees only its own
+imports.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from hosho.api.auth import CurrentActor, HoshoDep
 from hosho.api.limits import max_body_bytes
 from hosho.api.problems import responses
-from hosho.service import imports
+from hosho.service import import_jobs, imports
 from hosho.service.commands import ID_MAX
 from hosho.service.context import not_found
 from hosho.service.results import ImportRun
@@ -57,12 +58,9 @@ async def create_import(
     ] = None,
 ) -> ImportRun:
     data = await request.body()
-    opened = await anyio.to_thread.run_sync(
-        partial(imports.open_import, hosho, actor, name=file_name, data=data, retailer=retailer)
+    return await anyio.to_thread.run_sync(
+        partial(import_jobs.start, hosho, actor, name=file_name, data=data, retailer=retailer)
     )
-    assert opened.run_id is not None
-    imports.in_background(hosho, opened)
-    return imports.get_run(hosho, actor, opened.run_id)
 
 
 @router.get(

@@ -5,7 +5,8 @@ gate, a large POST without a key is read whole (seconds, and the worker's memory
 `receive`, which the endpoint first calls once the route is matched, so it knows the route: an API route's key is
 checked then, before any byte of the body is taken; a declared Content-Length over the limit is refused at once,
 and a body without one (chunked) is counted as it comes and refused as soon as it passes the limit. The console's
-forms go through the same gate (their limit; no key: they carry a session).
+forms go through the same gate (their limit; no key: they carry a session); a route may check its own caller before
+its body is read (`BEFORE_BODY_ATTRIBUTE`: the console's upload checks the session, so it takes the API's limit).
 
 The limit is `HOSHO_MAX_BODY_BYTES` (Settings), 1 MiB by default; a route that takes larger bodies (an upload)
 declares its own with `@max_body_bytes(...)` on its endpoint.
@@ -25,6 +26,8 @@ from hosho.api.auth import authenticate, presented_key
 from hosho.service.context import ServiceError
 
 LIMIT_ATTRIBUTE = "hosho_max_body_bytes"
+# An endpoint's own check before its body is read (a console upload: the signed-in user), raising an HTTPException.
+BEFORE_BODY_ATTRIBUTE = "hosho_before_body"
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="hosho"'}
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
@@ -92,6 +95,9 @@ class BodyGate:
                 raise HTTPException(
                     401, refused.message, headers={"WWW-Authenticate": 'Bearer realm="hosho"'}
                 ) from None
+        check = getattr(scope.get("endpoint"), BEFORE_BODY_ATTRIBUTE, None)
+        if check is not None:
+            await check(request)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise too_large(limit)

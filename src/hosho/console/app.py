@@ -42,6 +42,15 @@ class SignInRequired(Exception):
     pass
 
 
+class RefusedBeforeBody(HTTPException):
+    """A console request refused before its body is read (hosho.api.limits' gate): `code` is `sign_in` or the
+    error page's code. An HTTPException, so that FastAPI passes it on from the body's reading."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(403, code, headers={"Connection": "close"})
+        self.code = code
+
+
 class CsrfRejected(Exception):
     pass
 
@@ -217,6 +226,13 @@ def route_class(console: Console) -> type[APIRoute]:
                     response = _error_page(console, request, "csrf")
                 except ServiceError as error:
                     response = _error_page(console, request, error.code)
+                except RefusedBeforeBody as refused:
+                    response = (
+                        _to_sign_in(request)
+                        if refused.code == "sign_in"
+                        else _error_page(console, request, refused.code)
+                    )
+                    response.headers.update(refused.headers or {})
                 except HTTPException as refused:
                     if refused.status_code != 413:  # the body gate's (hosho.api.limits): a Japanese page
                         raise

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +19,7 @@ from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from hosho.domain.contract import DomainError
 from hosho.domain.lifecycle import pay
@@ -47,6 +47,7 @@ CHUNK = 5_000  # contracts per transaction: a killed run loses at most this much
 ACTION = "contract.imported"
 logger = logging.getLogger("hosho.imports")
 Progress = Callable[[int, int], None]  # (lines done, lines in the file)
+WithRun = Callable[[Session, int], None]  # (the transaction opening the run, the run's id)
 
 
 @dataclass(slots=True)
@@ -121,9 +122,19 @@ def import_file(
 
 
 def open_import(
-    hosho: Hosho, actor: Actor, *, name: str, data: bytes, retailer: str | None = None, dry_run: bool = False
+    hosho: Hosho,
+    actor: Actor,
+    *,
+    name: str,
+    data: bytes,
+    retailer: str | None = None,
+    dry_run: bool = False,
+    with_run: WithRun | None = None,
 ) -> Opened:
-    """Refuse a file that cannot be read (`invalid_file`) or a caller who may not import it, and open the run."""
+    """Refuse a file that cannot be read (`invalid_file`) or a caller who may not import it, and open the run.
+
+    `with_run(session, run_id)` is called in the transaction that opens the run (hosho.service.import_jobs stores
+    the file and enqueues its job there: the run exists exactly when its job does)."""
     if actor.role not in WRITERS:
         raise forbidden("import contracts")
     sha256 = hashlib.sha256(data).hexdigest()
@@ -134,7 +145,7 @@ def open_import(
         raise ServiceError("invalid_file", str(exc), field="file", params={"reason": str(exc)}) from None
     codes, scope = _retailers(hosho, actor, retailer)
     started = hosho.clock()
-    run_id = None if dry_run else _open_run(hosho, actor, name, sha256, scope, codes, lines)
+    run_id = None if dry_run else _open_run(hosho, actor, name, sha256, scope, codes, lines, with_run)
     return Opened(actor, name, sha256, read_file, sales, lines, codes, scope, run_id, started)
 
 
@@ -179,25 +190,6 @@ def finish(hosho: Hosho, opened: Opened, *, progress: Progress | None = None, ch
         finished_at=finished,
     )
     return Outcome(run, rejected)
-
-
-def in_background(hosho: Hosho, opened: Opened) -> None:
-    """`finish` an opened import on a thread of its own (the API's and, later, the console's uploads).
-
-    The one place to hand the work to the job queue instead (issue 9): a run killed with its process stays
-    `running`; running the same file again completes it.
-    """
-    assert opened.run_id is not None
-    threading.Thread(target=_finish_or_fail, args=(hosho, opened), name=f"import-{opened.run_id}", daemon=True).start()
-
-
-def _finish_or_fail(hosho: Hosho, opened: Opened) -> None:
-    assert opened.run_id is not None
-    try:
-        finish(hosho, opened)
-    except Exception as exc:  # the run says it failed; what it committed stays, a rerun completes it
-        logger.error("import %s failed: %s", opened.run_id, type(exc).__name__)  # no message: it may quote a line
-        failed(hosho, opened.run_id, "取り込みが途中で止まりました。同じファイルをもう一度取り込んでください。")
 
 
 def failed(hosho: Hosho, run_id: int, reason: str) -> None:
@@ -272,7 +264,14 @@ def _retailers(hosho: Hosho, actor: Actor, code: str | None) -> tuple[dict[str, 
 
 
 def _open_run(
-    hosho: Hosho, actor: Actor, name: str, sha256: str, scope: str | None, codes: dict[str, int], lines: int
+    hosho: Hosho,
+    actor: Actor,
+    name: str,
+    sha256: str,
+    scope: str | None,
+    codes: dict[str, int],
+    lines: int,
+    with_run: WithRun | None,
 ) -> int:
     with hosho.transaction() as session:
         row = m.ImportRun(
@@ -292,6 +291,8 @@ def _open_run(
         )
         session.add(row)
         session.flush()
+        if with_run is not None:
+            with_run(session, row.id)
         return row.id
 
 

@@ -44,7 +44,7 @@ log = logging.getLogger("hosho.jobs")
 DELIVER = "notices.deliver"  # send the e-mails due (after a payment: the certificate, at once)
 TICK = "notices.tick"  # the daily work of every day not yet done, then the e-mails (every minute)
 # The modules whose `background` functions the worker must know; a feature adds its own here.
-TASK_MODULES: tuple[str, ...] = ()
+TASK_MODULES: tuple[str, ...] = ("hosho.service.import_jobs",)
 # A job that raises is tried again after 2, 4, 8, 16 s…; after the last try it stays `failed` in the queue.
 RETRY = RetryStrategy(max_attempts=5, exponential_wait=2)
 

@@ -564,3 +564,15 @@ class ImportRun(Base):
     rejects: Mapped[bytes | None] = mapped_column(LargeBinary)  # the rejected lines, in the file's encoding
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # How many times its job has started: a job started again (a killed worker, a restarted server) recounts.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ImportFile(Base):
+    """A piece of an uploaded file, stored with its run so that the job (given the run's id) can read it; deleted
+    once the run is done (the rejected lines stay in `import_runs.rejects`)."""
+
+    __tablename__ = "import_files"
+    run_id: Mapped[int] = mapped_column(ForeignKey("import_runs.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
