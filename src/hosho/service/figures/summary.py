@@ -294,7 +294,8 @@ def _disputes(session: Session) -> None:
     cases = {row.id: row for row in session.execute(disputed)}
     if not cases:
         return
-    events = select(e.case_id, e.kind, e.on_date, e.data).where(e.case_id.in_(list(cases))).order_by(e.case_id, e.id)
+    ids = select(rc.id).where(rc.dispute.is_not(None))  # a subquery: thousands of ids are no bound parameters
+    events = select(e.case_id, e.kind, e.on_date, e.data).where(e.case_id.in_(ids)).order_by(e.case_id, e.id)
     longest = column_length(m.FigureDisputeMonth.label)
     counted: Counter[tuple[str, str, str, int | None, str, str]] = Counter()
     for case_id, rows in groupby(session.execute(events), key=lambda row: row.case_id):
