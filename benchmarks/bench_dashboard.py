@@ -41,6 +41,7 @@ PG_URL = "postgresql://postgres@127.0.0.1:5432/hosho_bench_dashboard"
 TARGET_MS = 300
 BATCH = 20_000
 CANCELLED_SHARE = 50  # one contract in 50 is cancelled, with a refund
+DISPUTED_SHARE = 10  # one not-covered case in 10 is disputed (見解相違), half of those decided
 CAUSES = ("normal_use", "normal_use", "normal_use", "wear_and_tear", "impact_or_water", "misuse", "not_reproducible")
 CLAUSES = {
     "ipro": ("修理日数の目安", "コール受付", "サービス期間", "契約期間内の修理における部品代は無償対応"),
@@ -57,6 +58,7 @@ def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 def load_cases(hosho: Hosho, wanted: int, seed_value: int) -> None:
     """`wanted` cases on every n-th contract, received over the last two years, with the events that decide SLA."""
     rng = random.Random(seed_value)
+    disputes = random.Random(seed_value + 1)  # its own draws: the other cases stay as they were before disputes
     today = hosho.today()
     now = hosho.clock()
     started = time.perf_counter()
@@ -85,6 +87,7 @@ def load_cases(hosho: Hosho, wanted: int, seed_value: int) -> None:
             outcome = "replacement" if cap is not None and estimate > cap else "repair"
             state = "replaced" if outcome == "replacement" else "closed"
         labels = CLAUSES[program][: 3 if covered else 4]
+        disputed = not covered and not recent and disputes.randrange(DISPUTED_SHARE) == 0
         cases.append(
             {
                 "contract_id": contract_id,
@@ -101,8 +104,10 @@ def load_cases(hosho: Hosho, wanted: int, seed_value: int) -> None:
                 "outcome": outcome,
                 "decision": {
                     "decision": "covered" if covered else "not_covered",
+                    "reasons": [{"key": f"cause:{cause}", "clauses": [labels[-1]], "reasoning": None}],
                     "clauses": [{"label": label, "text": ""} for label in labels],
                 },
+                "dispute": (disputes.choice(("open", "closed")) if disputed else None),
             }
         )
         plans.append((program, plan, cap))
@@ -124,10 +129,17 @@ def load_cases(hosho: Hosho, wanted: int, seed_value: int) -> None:
             if case["outcome"] is not None:
                 data = {"outcome": case["outcome"], "amount": case["estimate"]}
                 event(case_id, "estimate", case["received_on"] + timedelta(days=3), data)
+            if case["dispute"] is not None:
+                ground = {"decision": "not_covered", "grounds": ["第11条"], "note": "見解相違のお申し出"}
+                event(case_id, "dispute_opened", case["received_on"] + timedelta(days=2), ground)
+            if case["dispute"] == "closed":
+                final = {"decision": disputes.choice(("covered", "not_covered")), "grounds": ["第11条"]}
+                event(case_id, "dispute_decided", case["received_on"] + timedelta(days=8), final)
         for chunk in _chunks(events):
             session.execute(insert(m.CaseEvent), chunk)
     elapsed = time.perf_counter() - started
-    print(f"loaded {len(cases):,} cases and {len(events):,} events in {elapsed:.1f} s")
+    disputed = sum(1 for case in cases if case["dispute"] is not None)
+    print(f"loaded {len(cases):,} cases ({disputed:,} disputed) and {len(events):,} events in {elapsed:.1f} s")
 
 
 def load_refunds(hosho: Hosho, seed_value: int) -> None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 DEMO_KEY_NAME = "demo-admin"
 DEMO_USER = "demo"
+DEMO_SUPERVISOR = "demo-supervisor"  # decides the demo's reviews and disputes (the console's 審査待ち queue)
 PASSWORD_ENV = "HOSHO_USER_PASSWORD"
 
 
@@ -162,6 +163,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int, demo: bool,
         if demo:
             password = demo_user(hosho)
             print(f"  console: {base}/console/  user {DEMO_USER} / password {password} (new at each start)")
+            password = demo_user(hosho, DEMO_SUPERVISOR)
+            print(f"           supervisor {DEMO_SUPERVISOR} / password {password} (reviews and disputes)")
         else:
             print(f"  console: {base}/console/  (users: hosho users create --username NAME --role agent ...)")
         if revoked:
@@ -281,18 +284,20 @@ def listen(host: str, port: int) -> socket.socket:
     return listener
 
 
-def demo_user(hosho: Hosho) -> str:
-    """The demo console user (an admin: every page), with a new password, which is returned to be printed."""
+def demo_user(hosho: Hosho, username: str = DEMO_USER) -> str:
+    """A demo console user with a new password, which is returned to be printed: DEMO_USER is an admin (every
+    page), DEMO_SUPERVISOR a supervisor (the review queue: decides reviews and disputes)."""
     from hosho.service import users
     from hosho.service.context import Role, ServiceError
 
+    role, name = (Role.SUPERVISOR, "デモ審査担当") if username == DEMO_SUPERVISOR else (Role.ADMIN, "デモ管理者")
     password = secrets.token_urlsafe(12)
     try:
-        users.create_user(hosho, DEMO_USER, password, Role.ADMIN, "デモ管理者")
+        users.create_user(hosho, username, password, role, name)
     except ServiceError as exc:
         if exc.code != "conflict":
             raise
-        users.set_password(hosho, DEMO_USER, password)
+        users.set_password(hosho, username, password)
     return password
 
 

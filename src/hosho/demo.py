@@ -2,7 +2,10 @@
 
 Three retailers, subscribers with kanji names and katakana readings, Tokyo, Osaka and Fukuoka addresses with real
 postal codes, purchases over the last four years before `hosho.today()`, and what happens to contracts: payment,
-repair requests and their cases, change reports, maker replacements, transfers and cancellations.
+repair requests and their cases, change reports, maker replacements, transfers and cancellations. The last few
+contracts are the adjudication's stories (ADJUDICATED): a case waiting for a supervisor's review (要審査), a disputed
+not-covered case (見解相違) and a case the technician's diagnosis took out of cover, so that the console's review
+queue has work in it.
 The same seed and the same day give the same data. Loading twice does nothing the second time.
 """
 
@@ -18,16 +21,18 @@ from datetime import time as clock_time
 from sqlalchemy import func, select
 
 from hosho.domain.calendar import JST
-from hosho.service import cases, contracts, keys, refunds
+from hosho.service import adjudication, cases, contracts, keys, refunds
 from hosho.service.commands import (
     Cancel,
     CancelReason,
     ChangedFields,
+    Diagnosis,
     Enrol,
     EquipmentItem,
     Estimate,
     ItemArrived,
     MakerReplacement,
+    OpenDispute,
     Pay,
     Progress,
     ReportChange,
@@ -125,7 +130,8 @@ def load_demo(hosho: Hosho, *, count: int = 300, seed: int = SEED) -> DemoSummar
     for code, name in RETAILERS.items():
         keys.ensure_retailer(hosho, code=code, name=name)
     rng, today = random.Random(seed), hosho.today()
-    refused = sum(_story(hosho, rng, index, today) for index in range(count))
+    stories = [_story] * max(0, count - len(ADJUDICATED)) + list(ADJUDICATED[: min(count, len(ADJUDICATED))])
+    refused = sum(story(hosho, rng, index, today) for index, story in enumerate(stories))
     return DemoSummary(_demo_contracts(hosho), count, refused, time.perf_counter() - started)
 
 
@@ -151,10 +157,10 @@ def _story(hosho: Hosho, rng: random.Random, index: int, today: date) -> int:
     return 0
 
 
-def _zest(rng: random.Random, today: date) -> Enrol:
-    plan, model, _what, price = rng.choice(APPLIANCES)
+def _zest(rng: random.Random, today: date, *, plan: str | None = None, bought: date | None = None) -> Enrol:
+    plan, model, _what, price = rng.choice([a for a in APPLIANCES if plan in (None, a[0])])
     east = rng.random() < 0.5
-    purchase = today - timedelta(days=rng.randint(0, 4 * 365 - 1))
+    purchase = bought or today - timedelta(days=rng.randint(0, 4 * 365 - 1))
     price = int(round(price * rng.uniform(0.85, 1.05), -2))
     subscriber = _person(rng, TOKYO if east else WEST, business=False)
     return Enrol(
@@ -323,3 +329,68 @@ def _request(command: RequestRepair, events: list[CaseEvent]) -> Act:
 def _between(rng: random.Random, after: date, until: date) -> date:
     """A day after `after`, no later than `until`."""
     return after + timedelta(days=rng.randint(1, max(1, (until - after).days)))
+
+
+# --- the adjudication's stories: what the review queue and the case board show ------------------------------------
+
+
+def _adjudicated(
+    hosho: Hosho, rng: random.Random, index: int, today: date, plan: str, steps: Callable[[int, date], object]
+) -> int:
+    """A zest contract bought about two years ago (in cover since a year after purchase), paid at once; `steps`
+    get its id and today. Returns 1 when the service refused a step, else 0."""
+    purchase = today - timedelta(days=700 + rng.randint(0, 60))
+    data = _zest(rng, today, plan=plan, bought=purchase)
+    try:
+        enrolled, _ = contracts.enroll(hosho, DEMO, data, idempotency_key=f"demo-{index:05d}")
+        contracts.pay_fee(hosho, DEMO, enrolled.id, Pay(date=purchase))
+        steps(enrolled.id, today)
+    except ServiceError:
+        return 1
+    return 0
+
+
+def _requested(hosho: Hosho, contract_id: int, day: date, cause: str) -> int:
+    """A request made at 10:00 on `day`; the case's id."""
+    at = datetime.combine(day, clock_time(10, 0), JST)
+    answer = cases.request_repair(hosho, DEMO, contract_id, RequestRepair(at=at, cause=cause))
+    assert answer.case_id is not None
+    return answer.case_id
+
+
+def _under_review(hosho: Hosho, rng: random.Random, index: int, today: date) -> int:
+    """第4条第1項(2): the maker's replacement was not reported, so the request waits for a supervisor."""
+
+    def steps(contract_id: int, today: date) -> None:
+        replaced = today - timedelta(days=650)  # during the maker's warranty, before the cover starts
+        contracts.replace_by_maker(hosho, DEMO, contract_id, MakerReplacement(date=replaced, reported=False))
+        _requested(hosho, contract_id, today - timedelta(days=8), "normal_use")
+
+    return _adjudicated(hosho, rng, index, today, "kaden-5y", steps)
+
+
+def _disputed(hosho: Hosho, rng: random.Random, index: int, today: date) -> int:
+    """第11条: refused for a drop the subscriber denies; the dispute is open, no third party asked yet."""
+
+    def steps(contract_id: int, today: date) -> None:
+        case_id = _requested(hosho, contract_id, today - timedelta(days=12), "relocation_or_drop")
+        note = "落とした覚えはなく、購入時から設置場所も動かしていないとのお申し出。第三者の見解を求める。"
+        adjudication.open_dispute(hosho, DEMO, case_id, OpenDispute(date=today - timedelta(days=2), note=note))
+
+    return _adjudicated(hosho, rng, index, today, "kaden-5y", steps)
+
+
+def _diagnosed(hosho: Hosho, rng: random.Random, index: int, today: date) -> int:
+    """第6条(18): covered at intake, the fault did not reproduce on the visit."""
+
+    def steps(contract_id: int, today: date) -> None:
+        case_id = _requested(hosho, contract_id, today - timedelta(days=10), "normal_use")
+        note = "訪問時、冷房・暖房とも正常に運転。2時間の連続運転でも症状は再現せず。"
+        finding = Diagnosis(date=today - timedelta(days=1), reproduced=False, note=note)
+        adjudication.diagnose(hosho, DEMO, case_id, finding)
+
+    return _adjudicated(hosho, rng, index, today, "aircon-8y", steps)
+
+
+Story = Callable[[Hosho, random.Random, int, date], int]
+ADJUDICATED: tuple[Story, ...] = (_under_review, _disputed, _diagnosed)

@@ -337,6 +337,13 @@ def test_a_cancellation_refunds_by_the_table_row_and_only_once(page: Page, serve
     expect(applied).to_contain_text("2.25%")
     expect(page.locator("#refund")).to_contain_text("2,250円(円未満切り捨て)− 振込手数料 330円")
     shot(page, "12-cancel-preview")
+    # The subscriber gives the refund's account on the call: the refund is ready to pay with the cancellation.
+    page.get_by_label("銀行コード(4桁)").fill("0005")
+    page.get_by_label("支店コード(3桁)").fill("001")
+    page.get_by_label("預金種目").select_option("普通")
+    page.get_by_label("口座番号(7桁まで)").fill("7654")
+    page.get_by_label("口座名義(カナ)").fill("スズキ　ハナコ")
+    shot(page, "12b-cancel-bank-account")
     page.get_by_role("button", name="解約を確定する").click()
     expect(page.get_by_role("status").first).to_contain_text("解約を受け付けました。")
     expect(page.locator(".badge.cancelled")).to_have_text("解約済み")

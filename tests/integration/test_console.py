@@ -21,7 +21,7 @@ from hosho.console.security import COOKIE
 from hosho.domain.calendar import JST
 from hosho.engine import Engine
 from hosho.presentation.formats import DateStyle
-from hosho.service import commands, consumables, contracts, keys, users
+from hosho.service import commands, consumables, contracts, keys, payouts, users
 from hosho.service.commands import Enrol, EquipmentItem, Pay, Site, Subscriber
 from hosho.service.consumables import purchase_window
 from hosho.service.context import Actor, Hosho, Role, ServiceError, create_hosho
@@ -432,3 +432,65 @@ def test_a_request_the_service_refuses_for_one_field_is_said_next_to_that_field(
     saved = client.post(url, data={**form, "country": "JP", "csrf_token": token}, follow_redirects=False)
     assert saved.status_code == 422 and "依頼日時をご確認ください。" in saved.text
     assert contracts.get(app_hosho, ADMIN, world["R1"]).cases == []
+
+
+ACCOUNT = {
+    "bank_code": "0005",
+    "branch_code": "001",
+    "account_type": "1",
+    "account_number": "7654",
+    "holder": "ヤマダ　タロウ",
+}
+
+
+def test_a_cancellation_with_the_refunds_bank_account_is_ready_to_pay_at_once(
+    client: TestClient, world: dict[str, int], app_hosho: Hosho
+) -> None:
+    token = sign_in(client, "agent")
+    url = f"/console/contracts/{world['R1']}/cancel"
+    page = client.get(url).text
+    assert "返金の振込先(任意)" in page and 'name="bank_code"' in page and 'name="holder"' in page
+    form = {"cancelled_on": "2026-02-10", "reason": "customer", "transfer_fee": "330", "csrf_token": token}
+    done = client.post(url, data={**form, **ACCOUNT}, follow_redirects=False)
+    assert done.headers["location"].endswith("notice=cancelled")
+    (refund,) = payouts.refunds(app_hosho, ADMIN).items
+    assert (refund.contract_id, refund.amount, refund.status) == (world["R1"], 1_920, "ready")
+    assert refund.account is not None
+    assert (refund.account.bank_name, refund.account.branch_name, refund.account.holder) == (
+        "三菱ＵＦＪ",
+        "本店",
+        "ﾔﾏﾀﾞ ﾀﾛｳ",
+    )
+
+
+def test_a_cancellation_without_an_account_waits_for_one(
+    client: TestClient, world: dict[str, int], app_hosho: Hosho
+) -> None:
+    token = sign_in(client, "agent")
+    form = {"cancelled_on": "2026-02-10", "reason": "customer", "transfer_fee": "330", "csrf_token": token}
+    client.post(f"/console/contracts/{world['R1']}/cancel", data=form, follow_redirects=False)
+    (refund,) = payouts.refunds(app_hosho, ADMIN).items
+    assert (refund.status, refund.account) == ("awaiting_account", None)
+
+
+@pytest.mark.parametrize(
+    ("given", "field", "said"),
+    [
+        ({"bank_code": "9999"}, "bank_code", "銀行コード(4桁): この口座には振り込めません。"),
+        ({"branch_code": "999"}, "branch_code", "支店コード(3桁): この口座には振り込めません。"),
+        ({"holder": "山田太郎"}, "holder", "口座名義(カナ): この口座には振り込めません。"),
+        ({"account_number": ""}, "account_number", "口座番号(7桁まで)を入力してください"),
+    ],
+)
+def test_an_account_that_cannot_be_paid_is_said_at_its_field_and_nothing_is_cancelled(
+    client: TestClient, world: dict[str, int], app_hosho: Hosho, given: dict[str, str], field: str, said: str
+) -> None:
+    token = sign_in(client, "agent")
+    form = {"cancelled_on": "2026-02-10", "reason": "customer", "transfer_fee": "330", "csrf_token": token}
+    answer = client.post(f"/console/contracts/{world['R1']}/cancel", data={**form, **ACCOUNT, **given})
+    assert answer.status_code == 422
+    assert f'<p class="problem" id="e-{field}">{said}' in answer.text
+    assert f'id="{field}"' in answer.text and 'aria-invalid="true"' in answer.text
+    assert f'value="{ACCOUNT["holder"] if field != "holder" else given["holder"]}"' in answer.text  # kept as typed
+    assert contracts.get(app_hosho, ADMIN, world["R1"]).status == "active"
+    assert payouts.refunds(app_hosho, ADMIN).items == []

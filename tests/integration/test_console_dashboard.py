@@ -61,8 +61,9 @@ def test_an_admin_sees_every_figure_as_a_chart_with_its_table(console: TestClien
         "損害率",
     ):
         assert f">{title}</h2>" in html
-    assert html.count('role="img"') == 9  # SLA 1, cases 2, contracts 2, ending 1, refunds 2, loss 1
-    assert html.count("<caption>") == 12  # the contracts detail is a download only
+    assert html.count('role="img"') == 10  # SLA 1, cases 3 (causes, clauses, disputes), contracts 2, ending 1,
+    # refunds 2, loss 1
+    assert html.count("<caption>") == 13  # the contracts detail is a download only
     assert 'data-chart="loss-ratio"' in html and "1047.61%" in html  # 110,000 ÷ 10,500, floored
     assert "2026年12月1日" in html  # as of today
     assert 'href="/console/dashboard/refunds/by-bracket.csv?from=2026-01&amp;to=2026-12"' in html

@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from hosho import admin
 from hosho.demo import RETAILERS, TOKYO, WEST, load_demo
 from hosho.domain.calendar import JST
 from hosho.engine import Engine
-from hosho.service import lookup
-from hosho.service.context import SYSTEM, Hosho, create_hosho
+from hosho.service import adjudication, lookup, users
+from hosho.service.context import SYSTEM, Actor, Hosho, Role, create_hosho
 from hosho.store.db import make_engine, migrate
 
 COUNT = 120  # enough for every plan; the default 300 is what `hosho serve` loads
@@ -94,3 +95,38 @@ def test_every_demo_postal_code_is_the_japan_post_area_it_names(engine: Engine, 
     town = {c: t for c, t, _ in TOKYO + WEST}[code]
     assert town == f"{area.prefecture}{area.city}{area.town}"
     assert area.remote_island is (code == "100-1511")  # 八丈島: zest covers remote islands, ipro does not sell there
+
+
+def test_the_review_queue_of_the_demo_holds_a_review_and_an_open_dispute(hosho: Hosho) -> None:
+    load_demo(hosho, count=20)
+    supervisor = Actor(admin.DEMO_SUPERVISOR, Role.SUPERVISOR)
+    waiting = adjudication.queue(hosho, supervisor)
+    assert [(case.program, case.state, case.review, case.dispute) for case in waiting] == [
+        ("zest", "closed", None, "open"),  # 第11条: refused for a drop the subscriber denies (oldest first)
+        ("zest", "review", "pending", None),  # 第4条第1項(2): the maker's replacement was not reported
+    ]
+    dispute, review = waiting
+    assert review.cause == "normal_use" and review.requested_at.date() == hosho.today() - timedelta(days=8)
+    opened = dispute.events[-1]
+    assert (opened.kind, opened.date) == ("dispute_opened", hosho.today() - timedelta(days=2))
+    assert opened.data is not None and opened.data["note"].startswith("落とした覚えはなく")
+    assert (dispute.cause, dispute.covered) == ("relocation_or_drop", False)
+
+
+def test_the_demo_has_a_case_the_technicians_diagnosis_took_out_of_cover(hosho: Hosho) -> None:
+    load_demo(hosho, count=20)
+    cases = [case for item in _all(hosho) for case in item["cases"]]
+    diagnosed = [case for case in cases if any(event["kind"] == "diagnosis" for event in case["events"])]
+    assert len(diagnosed) == 1
+    event = diagnosed[0]["events"][-1]
+    assert (diagnosed[0]["covered"], event["date"]) == (False, hosho.today() - timedelta(days=1))
+    assert event["data"]["reproduced"] is False and "第6条(18)" in event["data"]["clauses"]
+
+
+def test_the_demo_supervisor_signs_in_with_the_printed_password_and_decides_reviews(hosho: Hosho) -> None:
+    password = admin.demo_user(hosho, admin.DEMO_SUPERVISOR)
+    user = users.authenticate_user(hosho, admin.DEMO_SUPERVISOR, password)
+    assert user is not None and (user.role, user.display_name) == (Role.SUPERVISOR, "デモ審査担当")
+    again = admin.demo_user(hosho, admin.DEMO_SUPERVISOR)  # the next start: a new password, the old one refused
+    assert users.authenticate_user(hosho, admin.DEMO_SUPERVISOR, password) is None
+    assert users.authenticate_user(hosho, admin.DEMO_SUPERVISOR, again) is not None

@@ -79,6 +79,7 @@ def history(
                 changes.append(f"{label}: {old} → {new}" if old else f"{label}: {new}")
         if after.get("refund") is not None and before.get("refund") != after.get("refund"):
             changes.append(f"返金額: {formats.yen(after['refund'])}")
+        changes += _case_note(entry)
         rows.append(
             {
                 "at": entry.at,
@@ -88,6 +89,20 @@ def history(
             }
         )
     return rows
+
+
+def _case_note(entry: AuditEntry) -> list[str]:
+    """A decision after intake: the case, its outcome and the words given for it (note, third party's opinion)."""
+    note = entry.case
+    if note is None:
+        return []
+    shown = [f"{note.number}件目: {words.DECISIONS.get(note.decision, note.decision)}" if note.decision else ""]
+    if entry.action == "case.diagnosis" and note.reproduced is False:
+        shown.append("症状は再現せず")
+    text = note.opinion if entry.action == "case.third_party_opinion" else note.note
+    if text:
+        shown.append(f"{words.CASE_NOTES.get(entry.action, 'メモ')}: {text}")
+    return [line for line in shown if line]
 
 
 def _shown(key: str, value: Any, style: DateStyle) -> str | None:

@@ -60,6 +60,11 @@ def _charts(hosho: Hosho, shown: dict[str, results.Figure]) -> dict[str, list[An
     decisions = list(dict.fromkeys(row.decision for row in cases.by_cause))
     by_cause = {(row.cause, row.decision): row.count for row in cases.by_cause}
     cause_series = [Series(words.DECISIONS.get(d, d), [by_cause.get((c, d), 0) for c in cause_keys]) for d in decisions]
+    dispute_series = [
+        Series("判断待ち", [r.open for r in cases.disputes]),
+        Series("対象に変更", [r.covered for r in cases.disputes]),
+        Series("対象外を維持", [r.not_covered for r in cases.disputes]),
+    ]
     contract_months = sorted({row.month for row in contracts.months} | set(months))
     ending_months = sorted({row.month for row in ending.by_month})
     refund_months = sorted({row.month for row in refunds.by_month})
@@ -81,6 +86,10 @@ def _charts(hosho: Hosho, shown: dict[str, results.Figure]) -> dict[str, list[An
             bars(key="clauses", title="判定で引用の多い条項",
                  categories=[f"{r.program} {r.label}" for r in cases.clauses],
                  series=[Series("引用件数", [r.count for r in cases.clauses])], label=_count),
+            legend(dispute_series),
+            bars(key="disputes", title="見解相違の多い条項と結果",
+                 categories=[f"{r.program} {r.label}" for r in cases.disputes], series=dispute_series, label=_count,
+                 summary="対象外の判定に見解相違の申し出があった条項と、その結果の件数。"),
         ],
         "contracts": [
             bars(key="active", title="有効契約数(月末)", categories=contract_months,

@@ -115,6 +115,15 @@ def actor_name(actor: str, display_names: dict[str, str]) -> str:
 # The fields of a contract whose changes its audit trail shows, in this order.
 AUDITED_FIELDS = {"status": "状態", "paid_on": "支払日", "certificate_number": "加入者証番号", "ended_on": "終了日"}
 
+# What a case's decision after intake rests on, as the contract's history shows it beside the action.
+CASE_NOTES = {
+    "case.diagnosis": "技術員の所見",
+    "case.review_decided": "判定の理由",
+    "case.dispute_opened": "お申し出の内容",
+    "case.third_party_opinion": "第三者の意見",
+    "case.dispute_decided": "最終判断の理由",
+}
+
 # What a scenario's step (an action asked of the service) does, as `hosho explain` heads it.
 STEPS = {
     "enrollment": "加入申込",

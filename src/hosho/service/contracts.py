@@ -19,7 +19,7 @@ from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.enrollment import Enrollment
 from hosho.domain.lifecycle import manufacturer_replacement, not_paid, pay, report_change, transfer_ownership
 from hosho.service import notices
-from hosho.service.audit import record
+from hosho.service.audit import case_notes, record
 from hosho.service.commands import Enrol, MakerReplacement, Pay, ReportChange, TransferOwnership
 from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, not_found, retailer_scope
 from hosho.service.results import AuditEntry, ContractView
@@ -374,4 +374,8 @@ def audit_trail(hosho: Hosho, actor: Actor, contract_id: int) -> list[AuditEntry
             .where(m.AuditEntry.entity == "contract", m.AuditEntry.entity_id == contract_id)
             .order_by(m.AuditEntry.id)
         ).scalars()
-        return [AuditEntry(at=e.at, actor=e.actor, action=e.action, before=e.before, after=e.after) for e in entries]
+        notes = case_notes(session, contract_id)
+        return [
+            AuditEntry(at=e.at, actor=e.actor, action=e.action, before=e.before, after=e.after, case=notes.get(e.id))
+            for e in entries
+        ]

@@ -374,12 +374,30 @@ class ContractPage(Result):
     total_capped: bool = Field(description="True when there are more than 1,000 matches (total is then 1,000)")
 
 
+class AuditCaseNote(Result):
+    """What a case.* action after intake wrote on the case (diagnosis, review, dispute): its decision and the words
+    people gave for it, which the contract's state does not carry."""
+
+    number: int = Field(description="The case's number on the contract")
+    decision: DecisionWord | None = None
+    note: str | None = Field(
+        default=None, description="The supervisor's reasoning, the dispute's text or the technician's note"
+    )
+    opinion: str | None = Field(default=None, description="The neutral third party's opinion (third_party_opinion)")
+    reproduced: bool | None = Field(default=None, description="diagnosis: whether the fault reproduced")
+    cause: str | None = Field(default=None, description="diagnosis: the cause the technician found")
+    clauses: list[str] = Field(default_factory=list, description="The labels the decision cites")
+
+
 class AuditEntry(Result):
     at: JstDatetime
     actor: str
     action: str = Field(description="contract.enrolled, contract.paid, …, case.requested, notice.call_recorded, …")
     before: Annotated[dict[str, Any] | None, Field(json_schema_extra={"anyOf": [AUDIT_STATE, {"type": "null"}]})]
     after: Annotated[dict[str, Any] | None, Field(json_schema_extra={"anyOf": [AUDIT_STATE, {"type": "null"}]})]
+    case: AuditCaseNote | None = Field(
+        default=None, description="case.diagnosis, case.review_decided, case.dispute_*, case.third_party_opinion"
+    )
 
 
 # --- repair decisions ---------------------------------------------------------------------------------------------

@@ -479,6 +479,21 @@ class FigureClauseMonth(Base):
     cited: Mapped[int] = mapped_column(Integer)
 
 
+class FigureDisputeMonth(Base):
+    """Per month the dispute (見解相違) was opened, plan, retailer and clause disputed (a ground of the not-covered
+    decision the subscriber disagreed with): disputes by outcome (open, covered, not_covered)."""
+
+    __tablename__ = "figure_dispute_months"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    program_id: Mapped[str] = mapped_column(String(40))
+    plan_id: Mapped[str] = mapped_column(String(40))
+    retailer_id: Mapped[int | None] = mapped_column(Id)
+    label: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(20))
+    disputes: Mapped[int] = mapped_column(Integer)
+
+
 class FigureSlaMonth(Base):
     """Per month of the target day, SLA kind (visit, repair), plan and retailer: targets met, breached, pending."""
 

@@ -53,7 +53,8 @@ def cases(hosho: Hosho, actor: Actor, filters: FigureFilters | dict[str, Any]) -
     chosen, head = _open(hosho, actor, filters)
     with hosho.reading() as session:
         by_cause, clauses = operations.cases(session, chosen)
-    return CasesFigure(**head, by_cause=by_cause, clauses=clauses)
+        disputes = operations.disputes(session, chosen)
+    return CasesFigure(**head, by_cause=by_cause, clauses=clauses, disputes=disputes)
 
 
 def contracts(hosho: Hosho, actor: Actor, filters: FigureFilters | dict[str, Any]) -> ContractsFigure:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hosho.service.figures.filters import Scope
-from hosho.service.figures.results import CauseCount, ClauseCount, SlaBreach, SlaMonth
+from hosho.service.figures.results import CauseCount, ClauseCount, DisputeCount, SlaBreach, SlaMonth
 from hosho.store import models as m
 
 BREACHES_LIMIT = 200
@@ -76,3 +76,26 @@ def cases(session: Session, scope: Scope) -> tuple[list[CauseCount], list[Clause
     query = query.group_by(k.program_id, k.label).order_by(cited.desc(), k.program_id, k.label).limit(CLAUSES_SHOWN)
     clauses = [ClauseCount(program=p, label=label, count=int(n)) for p, label, n in session.execute(query)]
     return by_cause, clauses
+
+
+def disputes(session: Session, scope: Scope) -> list[DisputeCount]:
+    """Disputes opened in the months, by program and clause disputed: how many, and how they ended."""
+    d = m.FigureDisputeMonth
+    query = scope.contracts(select(d.program_id, d.label, d.outcome, func.sum(d.disputes)), d)
+    query = query.where(scope.in_month_keys(d.month)).group_by(d.program_id, d.label, d.outcome)
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for program, label, outcome, n in session.execute(query):
+        counts.setdefault((program, label), {})[outcome] = int(n)
+    found = [
+        DisputeCount(
+            program=program,
+            label=label,
+            disputes=sum(ended.values()),
+            open=ended.get("open", 0),
+            covered=ended.get("covered", 0),
+            not_covered=ended.get("not_covered", 0),
+        )
+        for (program, label), ended in counts.items()
+    ]
+    found.sort(key=lambda row: (-row.disputes, row.program, row.label))
+    return found[:CLAUSES_SHOWN]

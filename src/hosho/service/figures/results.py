@@ -85,9 +85,23 @@ class ClauseCount(Result):
     count: int = Field(description="Decisions citing the clause")
 
 
+class DisputeCount(Result):
+    """見解相違 (zest 第11条) about one clause: a ground of the not-covered decision the subscriber disagreed with."""
+
+    program: str
+    label: str
+    disputes: int = Field(description="Disputes opened in the months about the clause")
+    open: int = Field(description="Not decided yet")
+    covered: int = Field(description="Decided covered: the refusal was overturned")
+    not_covered: int = Field(description="Decided not covered: the refusal was upheld")
+
+
 class CasesFigure(Figure):
     by_cause: list[CauseCount]
     clauses: list[ClauseCount]
+    disputes: list[DisputeCount] = Field(
+        default_factory=list, description="Disputes by the clause disputed, most disputed first"
+    )
 
 
 # --- contracts ----------------------------------------------------------------------------------------------------

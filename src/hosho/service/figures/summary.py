@@ -9,7 +9,10 @@ The definitions of each figure (what counts as met, in force, paid) live here, i
 from __future__ import annotations
 
 import typing
+from collections import Counter
+from collections.abc import Iterable
 from datetime import date, timedelta
+from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Integer, String, Table, and_, case, delete, func, literal, select, true, union_all
@@ -39,7 +42,11 @@ SUMMARIES = (
     m.FigureSlaBreach,
     m.FigureEndingMonth,
     m.FigureRefundMonth,
+    m.FigureDisputeMonth,
 )
+# The decisions a dispute (見解相違, zest 第11条) can be about: intake's, and those after it that may refuse cover. A
+# dispute's final decision cites 第11条 and keeps the clause disputed, so a second dispute is about the same clause.
+DISPUTABLE = ("diagnosis", "review_decided")
 
 
 def as_of(session: Session) -> date | None:
@@ -65,6 +72,7 @@ def refresh(hosho: Hosho, *, force: bool = False) -> date:
             _sla(session, kind, today)
         _ending(session, today)
         _refunds(session)
+        _disputes(session)
         run.last_day, run.updated_at = today, hosho.clock()
     return today
 
@@ -250,3 +258,54 @@ def _refunds(session: Session) -> None:
         .group_by(*keys)
     )
     _insert(session, m.FigureRefundMonth, [*KEYS, "status", "years", "refunds", "yen"], chosen)
+
+
+Dispute = tuple[date, tuple[str, ...], str]  # (opened on, clauses disputed, outcome: open, covered or not_covered)
+
+
+def disputes_of(intake: dict[str, Any], events: Iterable[tuple[str, date | None, dict[str, Any]]]) -> list[Dispute]:
+    """A case's disputes, from its intake decision and its events (kind, date, data) in order: each disputes the
+    grounds (the labels its reasons rest on) of the last decision before it that could refuse cover, but for the
+    dispute's own clauses (the grounds its event records)."""
+    grounds = tuple(dict.fromkeys(label for reason in intake.get("reasons") or () for label in reason["clauses"]))
+    found: list[Dispute] = []
+    for kind, on, data in events:
+        if kind in DISPUTABLE and data.get("decision") == "not_covered":
+            grounds = tuple(data.get("grounds") or ())
+        elif kind == "dispute_opened" and on is not None:
+            # A refusal also cites the dispute clause (第11条: how to disagree), which is not what is disputed.
+            own = set(data.get("grounds") or ())
+            found.append((on, tuple(label for label in grounds if label not in own) or grounds, "open"))
+        elif kind == "dispute_decided" and found and found[-1][2] == "open":
+            found[-1] = (found[-1][0], found[-1][1], str(data.get("decision")))
+    return found
+
+
+def _disputes(session: Session) -> None:
+    """Disputes by the month opened, the clause disputed and the outcome; a dispute of a decision resting on two
+    clauses counts under each. Disputes are few (a case's event log is read only for disputed cases), so they are
+    walked here rather than unnested in SQL."""
+    rc, c, e = m.RepairCase, m.Contract, m.CaseEvent
+    disputed = (
+        select(rc.id, rc.decision, c.program_id, c.plan_id, c.retailer_id)
+        .join(c, c.id == rc.contract_id)
+        .where(rc.dispute.is_not(None))
+    )
+    cases = {row.id: row for row in session.execute(disputed)}
+    if not cases:
+        return
+    ids = select(rc.id).where(rc.dispute.is_not(None))  # a subquery: thousands of ids are no bound parameters
+    events = select(e.case_id, e.kind, e.on_date, e.data).where(e.case_id.in_(ids)).order_by(e.case_id, e.id)
+    longest = column_length(m.FigureDisputeMonth.label)
+    counted: Counter[tuple[str, str, str, int | None, str, str]] = Counter()
+    for case_id, rows in groupby(session.execute(events), key=lambda row: row.case_id):
+        case_row = cases[case_id]
+        walked = ((row.kind, row.on_date, row.data or {}) for row in rows)
+        for on, grounds, outcome in disputes_of(case_row.decision or {}, walked):
+            for label in grounds:
+                keys = (on.strftime("%Y-%m"), case_row.program_id, case_row.plan_id, case_row.retailer_id)
+                counted[(*keys, label[:longest], outcome)] += 1
+    columns = [*KEYS, "label", "outcome", "disputes"]
+    found = [dict(zip(columns, (*keys, n), strict=True)) for keys, n in sorted(counted.items(), key=str)]
+    if found:
+        session.execute(typing.cast(Table, m.FigureDisputeMonth.__table__).insert(), found)

@@ -108,7 +108,13 @@ def _cases(figure: CasesFigure) -> list[Table]:
         ("プログラム", "条項", "引用件数"),
         [(r.program, r.label, r.count) for r in figure.clauses],
     )
-    return [by_cause, clauses]
+    disputes = Table(
+        "disputes",
+        "見解相違の多い条項と結果",
+        ("プログラム", "条項", "見解相違", "判断待ち", "対象に変更", "対象外を維持"),
+        [(r.program, r.label, r.disputes, r.open, r.covered, r.not_covered) for r in figure.disputes],
+    )
+    return [by_cause, clauses, disputes]
 
 
 def _contracts(figure: ContractsFigure) -> list[Table]:
