@@ -206,7 +206,7 @@ def _rows(name: str, text: str) -> Iterator[Any]:
             raise FileError(f"{name}:{reader.line_num}: not CSV: {exc}") from None
         if len(raw) > MAX_COLUMNS:
             raise FileError(f"{name}:{reader.line_num}: {len(raw)} columns, far more than the header's")
-        if any(len(cell) > MAX_FIELD for cell in raw):
+        if raw and max(map(len, raw)) > MAX_FIELD:
             raise FileError(f"{name}:{reader.line_num}: a cell longer than {MAX_FIELD} characters")
         # The physical line where this record ends (quoted cells may span lines); the header is line 1.
         yield reader.line_num, raw
