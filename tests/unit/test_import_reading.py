@@ -92,6 +92,16 @@ def test_lines_of_one_sale_that_disagree_reject_the_contract_and_name_the_line()
     assert [(p.line, p.column) for p in sale.problems] == [(3, "購入日")]
 
 
+def test_lines_of_one_sale_that_differ_only_in_spaces_around_a_cell_are_one_contract() -> None:
+    lines = [
+        ZEST.format(ref="A1", day="2024-04-01", serial="S1"),
+        ZEST.format(ref="A1", day=" 2024-04-01 ", serial="S2"),
+    ]
+    [sale] = read("sales.csv", _file(*lines)).sales
+    assert sale.problems == []
+    assert sale.command is not None and [e.serial for e in sale.command.equipment] == ["S1", "S2"]
+
+
 def test_a_bad_value_names_its_line_and_column_as_written() -> None:
     lines = [ZEST.format(ref="A1", day="2024-13-01", serial="S1"), ZEST.format(ref="A2", day="2024-04-01", serial="")]
     bad_day, no_serial = read("sales.csv", _file(*lines)).sales

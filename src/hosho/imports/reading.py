@@ -11,8 +11,10 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from pydantic import ValidationError
@@ -176,7 +178,7 @@ def _sales(name: str, text: str, read_file: ReadFile, remaining: dict[tuple[str,
     for number, raw in rows:
         if not "".join(raw).strip():  # a blank line (every cell empty or spaces)
             continue
-        cells = {column: (raw[i] if i < len(raw) else "") for i, column in enumerate(ids)}
+        cells = dict(zip(ids, raw if len(raw) >= len(ids) else raw + [""] * (len(ids) - len(raw)), strict=False))
         key = (cells.get("retailer", "").strip(), cells.get("sale_ref", "").strip())
         sale = open_sales.get(key)
         if sale is None:
@@ -236,10 +238,20 @@ def _check_header(name: str, header: list[str]) -> None:
 CONTRACT_IDS = [col.id for col in COLUMNS if col.contract]
 
 
+@lru_cache(maxsize=16)
+def _contract_cells(columns: tuple[str, ...]) -> Callable[[dict[str, str]], Any]:
+    """A line's contract cells as written, for a file with these columns (those it lacks are empty on every line)."""
+    present = [column for column in CONTRACT_IDS if column in columns]  # the required ones at least: two or more
+    return itemgetter(*present)
+
+
 def _build(sale: Sale, headers: dict[str, str]) -> None:
     """The contract's enrolment command, or the problems of its lines (one bad line rejects the contract)."""
     first = sale.lines[0]
+    same = _contract_cells(tuple(first.cells))
     for line in sale.lines[1:]:
+        if same(line.cells) == same(first.cells):  # written alike: alike once trimmed too
+            continue
         for column in CONTRACT_IDS:
             if line.cells.get(column, "").strip() != first.cells.get(column, "").strip():
                 sale.problems.append(
