@@ -7,8 +7,10 @@ import io
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from hosho.imports.reading import FileError, read, rejects
+from hosho.imports.reading import _LINE, FileError, read, rejects
 from hosho.imports.values import read_date, read_yen
 
 HEADER = (
@@ -90,6 +92,16 @@ def test_lines_of_one_sale_that_disagree_reject_the_contract_and_name_the_line()
     assert [(p.line, p.column) for p in sale.problems] == [(3, "購入日")]
 
 
+def test_lines_of_one_sale_that_differ_only_in_spaces_around_a_cell_are_one_contract() -> None:
+    lines = [
+        ZEST.format(ref="A1", day="2024-04-01", serial="S1"),
+        ZEST.format(ref="A1", day=" 2024-04-01 ", serial="S2"),
+    ]
+    [sale] = read("sales.csv", _file(*lines)).sales
+    assert sale.problems == []
+    assert sale.command is not None and [e.serial for e in sale.command.equipment] == ["S1", "S2"]
+
+
 def test_a_bad_value_names_its_line_and_column_as_written() -> None:
     lines = [ZEST.format(ref="A1", day="2024-13-01", serial="S1"), ZEST.format(ref="A2", day="2024-04-01", serial="")]
     bad_day, no_serial = read("sales.csv", _file(*lines)).sales
@@ -127,3 +139,17 @@ def test_rejected_lines_go_back_in_the_input_s_encoding_with_four_more_columns()
     assert rows[0][-4:] == ["行番号", "項目", "エラー", "内容"]
     assert rows[1][:2] == ["R1", "A1"] and rows[1][-4:-1] == ["2", "購入日", "invalid_contract"]
     assert len(rows) == 2
+
+
+@given(st.text(alphabet=st.sampled_from(["a", "髙", ",", '"', "\r", "\n", "\x0c", "\x85", "\u2028", " "]), max_size=40))
+def test_the_file_is_split_into_lines_as_a_text_stream_splits_it(text: str) -> None:
+    """The reader's line splitting (no copy of the whole text) is io.StringIO's with newline="": the line numbers in
+    errors and rejects do not change."""
+    assert [m.group() for m in _LINE.finditer(text)] == list(io.StringIO(text, newline=""))
+
+
+def test_a_quoted_cell_across_lines_and_a_lone_carriage_return_read_as_before() -> None:
+    data = _file('R1,A1,zest,kaden-5y,2024-04-01,100000,5000,"髙橋\r\n①子",,090-1234-5678,100-0001,東京都,NA-1,S1')
+    found = read("sales.csv", data)
+    assert [sale.lines[0].number for sale in found.sales] == [3]  # the record ends on the file's third line
+    assert found.sales[0].lines[0].cells["name"] == "髙橋\r\n①子"

@@ -3,6 +3,7 @@ last line and exit status (import.md): 0 nothing rejected, 1 some contracts reje
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -48,6 +49,7 @@ def run(
     except OSError as exc:
         raise Fatal(f"{path}: {exc.strerror or exc}") from None
     out = rejects or rejects_path(path)
+    _fewer_collections()
     bar = Bar(sys.stderr) if sys.stderr.isatty() else None
     with database(settings) as hosho:
         try:
@@ -74,6 +76,19 @@ def run(
         print(f"rejected lines: {out}", file=sys.stderr)
     print(outcome.run.last_line)
     return 1 if outcome.run.rejected else 0
+
+
+def _fewer_collections() -> None:
+    """This process does one import: the collector's passes over the program's long-lived objects are wasted.
+
+    An import allocates millions of short-lived objects (cells, rows, dates) and keeps none of them; with the
+    default thresholds the cyclic collector walks the modules, the terms and the growing heap again and again
+    (about a fifth of the run). Objects already alive are frozen out of its sight and it runs a hundred times
+    less often; reference counting still frees the rows as soon as each chunk is written.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
 
 
 class Bar:

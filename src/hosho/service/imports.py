@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -153,22 +154,30 @@ def finish(hosho: Hosho, opened: Opened, *, progress: Progress | None = None, ch
     """Every contract of an opened file through the rules, stored a chunk per transaction."""
     read_file, lines, run_id = opened.read_file, opened.lines, opened.run_id
     counts = _Counts()
-    for part in _chunks(opened.sales, chunk):
-        admitted = [key for key in (_admit(read_file, s, opened.codes, opened.scope, counts) for s in part) if key]
-        # What a run before stored is skipped before the rules are applied again: a rerun is quick.
-        with hosho.reading() as session:
-            fresh, already, conflicts = _classify(session, admitted)
-        _count_stored(counts, already, conflicts)
-        ready = [r for r in (_prepare(hosho, read_file, key, counts) for key in fresh) if r]
-        if run_id is None:
-            counts.imported += len(ready)
-        else:
-            _store(hosho, opened.actor, opened.sha256, opened.name, ready, counts)
-        counts.lines_done += sum(len(sale.lines) for sale in part)
-        if run_id is not None:
-            _note(hosho, run_id, counts, lines)
-        if progress is not None:
-            progress(counts.lines_done, lines)
+    # One chunk is written (on a thread of its own: the database's work and its driver's waits) while the next is
+    # read and decided. A contract's lines are all in one chunk, so what a chunk is checked against is not what
+    # the chunk being written adds; the counts and the run's row are updated here, once its chunk is committed.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as writer:
+        writing: tuple[Future[_Stored], int] | None = None
+        for part in _chunks(opened.sales, chunk):
+            admitted = [key for key in (_admit(read_file, s, opened.codes, opened.scope, counts) for s in part) if key]
+            # What a run before stored is skipped before the rules are applied again: a rerun is quick.
+            with hosho.reading() as session:
+                fresh, already, conflicts = _classify(session, admitted)
+            _count_stored(counts, already, conflicts)
+            ready = [r for r in (_prepare(hosho, read_file, key, counts) for key in fresh) if r]
+            part_lines = sum(len(sale.lines) for sale in part)
+            if writing is not None:
+                _written(hosho, opened, counts, *writing, progress)
+                writing = None
+            if run_id is None:
+                counts.imported += len(ready)
+                _chunk_done(hosho, opened, counts, part_lines, progress)
+            else:
+                stored = writer.submit(_store, hosho, opened.actor, opened.sha256, opened.name, ready)
+                writing = (stored, part_lines)
+        if writing is not None:
+            _written(hosho, opened, counts, *writing, progress)
     in_order = sorted(counts.rejected, key=lambda sale: sale.lines[0].number)  # as the retailer reads the file
     rejected = rejects(read_file, in_order) if counts.rejected else None
     finished = hosho.clock()
@@ -393,10 +402,32 @@ def _problem(read_file: ReadFile, sale: Sale, error: ServiceError | DomainError)
     return Problem(sale.lines[0].number, read_file.headers.get(column, ""), code, message)
 
 
-def _store(hosho: Hosho, actor: Actor, sha256: str, name: str, ready: list[_Ready], counts: _Counts) -> None:
+def _written(
+    hosho: Hosho, opened: Opened, counts: _Counts, stored: Future[_Stored], part_lines: int, progress: Progress | None
+) -> None:
+    """A chunk's write is over: counted once committed (its error, if any, raised here)."""
+    imported, already, conflicts = stored.result()
+    counts.imported += imported
+    _count_stored(counts, already, conflicts)
+    _chunk_done(hosho, opened, counts, part_lines, progress)
+
+
+def _chunk_done(hosho: Hosho, opened: Opened, counts: _Counts, part_lines: int, progress: Progress | None) -> None:
+    counts.lines_done += part_lines
+    if opened.run_id is not None:
+        _note(hosho, opened.run_id, counts, opened.lines)
+    if progress is not None:
+        progress(counts.lines_done, opened.lines)
+
+
+_Stored = tuple[int, int, list[Sale]]  # contracts written, already stored alike, stored otherwise
+
+
+def _store(hosho: Hosho, actor: Actor, sha256: str, name: str, ready: list[_Ready]) -> _Stored:
     """One chunk in one transaction, checked again under the imports' lock: a twin import may have stored some.
 
     Should the unique key still refuse the chunk (a writer that took no lock), the chunk is checked again.
+    Counted by the caller once the chunk is committed: a retried chunk is counted from nothing.
     """
     for attempt in range(3):
         try:
@@ -410,10 +441,8 @@ def _store(hosho: Hosho, actor: Actor, sha256: str, name: str, ready: list[_Read
             if attempt == 2:
                 raise
             continue
-        # Counted once the chunk is committed: a retried chunk is counted from nothing.
-        counts.imported += len(written)
-        _count_stored(counts, already, conflicts)
-        return
+        return len(written), already, conflicts
+    raise AssertionError("unreachable")
 
 
 def _count_stored(counts: _Counts, already: int, conflicts: list[Sale]) -> None:
