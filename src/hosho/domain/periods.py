@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from functools import lru_cache
 
 _ONE_DAY = timedelta(days=1)
 _MONTHS_PER_YEAR = 12
@@ -32,6 +33,7 @@ def _last_day_of_month(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+@lru_cache(maxsize=8192)  # pure: a file's contracts share a few thousand days (the import's speed)
 def corresponding_day(start: date, *, years: int = 0, months: int = 0) -> date | None:
     """The day with the same day-of-month as `start`, `years` and `months` later (応当日).
 
@@ -43,6 +45,7 @@ def corresponding_day(start: date, *, years: int = 0, months: int = 0) -> date |
     return date(year, month, start.day)
 
 
+@lru_cache(maxsize=8192)  # pure: a file's contracts share a few thousand days (the import's speed)
 def period_end(start: date, *, years: int = 0, months: int = 0) -> date:
     """Last day of a period of `years` and `months` whose first counted day (起算日) is `start`.
 
@@ -57,6 +60,7 @@ def period_end(start: date, *, years: int = 0, months: int = 0) -> date:
     return corresponding - _ONE_DAY
 
 
+@lru_cache(maxsize=8192)  # pure: a file's contracts share a few thousand days (the import's speed)
 def period_end_not_counting_first_day(event_day: date, *, years: int = 0, months: int = 0) -> date:
     """Last day of "within `years`/`months` from `event_day`" where the event day is not counted.
 
@@ -67,6 +71,7 @@ def period_end_not_counting_first_day(event_day: date, *, years: int = 0, months
     return period_end(event_day + _ONE_DAY, years=years, months=months)
 
 
+@lru_cache(maxsize=8192)  # pure: a file's contracts share a few thousand days (the import's speed)
 def anniversary(d: date, years: int) -> date:
     """The same month and day `years` later; 29 February falls on 28 February in a common year."""
     corresponding = corresponding_day(d, years=years)
