@@ -12,12 +12,13 @@ _PHONE = re.compile(r"\+?[0-9()\s\-‐‑‒–—―−ー]+")
 # A Japanese number has 10 digits (固定電話 03-1234-5678) or 11 (携帯 090-1234-5678, 050 IP phones); +81 and no
 # leading 0 is one more than the national form. E.164 allows 15 for a number abroad.
 PHONE_DIGITS = (10, 15)
+_NOT_ASCII_DIGIT = re.compile(r"[^0-9]")  # what is left is the number's digits (one pass in C)
 
 
 def check_phone(text: str, *, field: str, code: str) -> str:
     """The number's digits, or DomainError naming the field: digits and separators only, 10 to 15 digits."""
     folded = unicodedata.normalize("NFKC", text).strip()
-    digits = "".join(ch for ch in folded if "0" <= ch <= "9")
+    digits = _NOT_ASCII_DIGIT.sub("", folded)
     low, high = PHONE_DIGITS
     if not _PHONE.fullmatch(folded) or not low <= len(digits) <= high:
         raise DomainError(

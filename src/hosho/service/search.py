@@ -46,7 +46,7 @@ def kana_key(name: str, name_kana: str | None) -> str | None:
 
 def phone_key(text: str) -> str:
     """Digits only: '０９０-１２３４-５６７８' and '09012345678' are the same number."""
-    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit())[:PHONE_KEY]
+    return "".join(filter(str.isdigit, unicodedata.normalize("NFKC", text)))[:PHONE_KEY]
 
 
 def code_key(text: str) -> str:
