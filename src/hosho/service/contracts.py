@@ -161,11 +161,12 @@ def _new_row(
 def subscriber_values(data: Enrol) -> dict[str, Any]:
     """The subscriber's row as an enrolment stores it (the API's and the bulk import's alike)."""
     person = data.subscriber
+    key = name_key(person.name)
     return {
         "name": person.name,
         "name_kana": person.name_kana,
-        "name_key": name_key(person.name),
-        "kana_key": kana_key(person.name, person.name_kana),
+        "name_key": key,
+        "kana_key": kana_key(person.name, person.name_kana, key=key),
         "phone": person.phone,
         "phone_key": phone_key(person.phone) if person.phone else None,
         "email": person.email,

@@ -36,11 +36,14 @@ def is_kana(key: str) -> bool:
     return bool(key) and all("\u30a1" <= ch <= "\u30ff" for ch in key)
 
 
-def kana_key(name: str, name_kana: str | None) -> str | None:
-    """What a search in kana matches: the furigana, or the name itself when it is written in kana."""
+def kana_key(name: str, name_kana: str | None, *, key: str | None = None) -> str | None:
+    """What a search in kana matches: the furigana, or the name itself when it is written in kana.
+
+    `key` is `name_key(name)` when the caller has it already (an enrolment stores both)."""
     if name_kana:
         return name_key(name_kana)[:KANA_KEY]
-    key = name_key(name)
+    if key is None:
+        key = name_key(name)
     return key[:KANA_KEY] if is_kana(key) else None
 
 
