@@ -6,11 +6,13 @@ them with a phone number, soonest first.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Row, exists, func, select
+from sqlalchemy.orm import Session
 
 from hosho.domain.contract import Status
 from hosho.domain.periods import anniversary, period_end
@@ -74,7 +76,7 @@ def due_for_replacement(
     end = period_end(start, months=months)
     answer: dict[str, Any] = {"from": start, "to": end, "months": months, "page": page, "per_page": per_page}
     groups = [group for group in _groups(hosho, program) if group.years]
-    c, s = m.Contract, m.Subscriber
+    c = m.Contract
     wanted = page * per_page
     total = 0
     keys: list[tuple[date, int, _Group]] = []
@@ -92,13 +94,7 @@ def due_for_replacement(
             keys += [(bought, contract_id, group) for bought, contract_id in first]
         keys.sort(key=lambda key: (key[0], key[1]))
         chosen = {contract_id: group for _, contract_id, group in keys[wanted - per_page : wanted]}
-        rows = session.execute(
-            select(c.id, c.program_id, c.plan_id, c.certificate_number, c.purchase_date)
-            .add_columns(s.name, s.name_kana, s.phone)
-            .join(s, s.id == c.subscriber_id)
-            .where(c.id.in_(chosen))
-            .order_by(c.purchase_date, c.id)
-        ).all()
+        rows = _listed(session, chosen)
     items = [_item(row, chosen[row.id], start) for row in rows]
     return {**answer, "items": items, "total": total}
 
@@ -109,7 +105,7 @@ def overdue(
     """Active contracts whose replacement date has passed with no replacement recorded, the longest overdue first
     (at most OVERDUE_LIMIT: a list to work through, not a report)."""
     start = today or hosho.today()
-    c, s = m.Contract, m.Subscriber
+    c = m.Contract
     found: list[tuple[date, int, _Group]] = []
     with hosho.reading() as session:
         for group in (group for group in _groups(hosho, program) if group.years):
@@ -122,14 +118,20 @@ def overdue(
             found += [(bought, contract_id, group) for bought, contract_id in rows]
         found.sort(key=lambda key: (key[0], key[1]))
         chosen = {contract_id: group for _, contract_id, group in found[:OVERDUE_LIMIT]}
-        listed = session.execute(
-            select(c.id, c.program_id, c.plan_id, c.certificate_number, c.purchase_date)
-            .add_columns(s.name, s.name_kana, s.phone)
-            .join(s, s.id == c.subscriber_id)
-            .where(c.id.in_(chosen))
-            .order_by(c.purchase_date, c.id)
-        ).all()
+        listed = _listed(session, chosen)
     return [_item(row, chosen[row.id], start) for row in listed]
+
+
+def _listed(session: Session, chosen: Iterable[int]) -> Sequence[Row[Any]]:
+    """The chosen contracts with what the list shows of their subscriber, in purchase order."""
+    c, s = m.Contract, m.Subscriber
+    return session.execute(
+        select(c.id, c.program_id, c.plan_id, c.certificate_number, c.purchase_date)
+        .add_columns(s.name, s.name_kana, s.phone)
+        .join(s, s.id == c.subscriber_id)
+        .where(c.id.in_(chosen))
+        .order_by(c.purchase_date, c.id)
+    ).all()
 
 
 def record_done(hosho: Hosho, actor: Actor, contract_id: int, *, on: date) -> date:
