@@ -27,9 +27,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, update
 
-from benchmarks.bench_notices import _drop_postgres_database
 from benchmarks.machine import describe
-from benchmarks.seed_contracts import create_postgres_database, seed
+from benchmarks.seed_contracts import create_postgres_database, drop_postgres_database, seed
 from hosho.console import mount_console
 from hosho.domain.calendar import JST
 from hosho.service import figures, users
@@ -245,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
             with tempfile.TemporaryDirectory(prefix="hosho-bench-dashboard-") as folder:
                 bench(f"sqlite:///{Path(folder) / 'hosho.sqlite3'}", args.count, args.cases, args.repeat)
         elif name == "postgresql":
-            _drop_postgres_database(args.postgresql_url)
+            drop_postgres_database(args.postgresql_url)
             create_postgres_database(args.postgresql_url)
             bench(args.postgresql_url, args.count, args.cases, args.repeat)
         else:

@@ -20,46 +20,22 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from benchmarks.import_data import generate
 from benchmarks.machine import describe
-from benchmarks.seed_contracts import seed
+from benchmarks.seed_contracts import scratch_database, seed
 from hosho.service import keys
 from hosho.service.context import create_hosho
 from hosho.store import bulk
 from hosho.store import models as m
 from hosho.store.db import migrate
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # Tables the import writes, in the order a load must follow (foreign keys).
 TABLES: tuple[type[m.Base], ...] = (m.Subscriber, m.Contract, m.Equipment, m.Notice, m.AuditEntry)
-
-
-@contextmanager
-def database(kind: str, folder: Path) -> Iterator[str]:
-    if kind == "sqlite":
-        path = folder / f"import-{uuid.uuid4().hex[:8]}.sqlite3"
-        yield f"sqlite:///{path}"
-        for leftover in folder.glob(path.name + "*"):
-            leftover.unlink()
-        return
-    name = f"hosho_bench_import_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 # `hosho` as its console script runs it, then its own peak memory. Not ru_maxrss from wait4: Linux carries the
@@ -125,7 +101,7 @@ def raw_reload(url: str, before: dict[str, int]) -> tuple[float, int]:
 
 def run(kind: str, existing: int, path: Path, folder: Path) -> None:
     state = f"holding {existing:,} contracts" if existing else "empty"
-    with database(kind, folder) as url:
+    with scratch_database(kind, "hosho-bench-import") as url:
         hosho = create_hosho(url)
         migrate(hosho.db)
         hosho.dispose()

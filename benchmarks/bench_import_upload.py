@@ -17,18 +17,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_import import database
 from benchmarks.import_data import generate
 from benchmarks.machine import describe
+from benchmarks.seed_contracts import scratch_database
 from hosho.service import import_jobs, imports, keys, queue
 from hosho.service.context import SYSTEM, create_hosho
 from hosho.store.db import migrate
 
 
-def run(kind: str, data: bytes, folder: Path) -> None:
+def run(kind: str, data: bytes) -> None:
     held: list[int] = []
     queue._run_here = lambda _hosho, _name, _function, kwargs: held.append(kwargs["import_id"])  # type: ignore[assignment]
-    with database(kind, folder) as url:
+    with scratch_database(kind, "hosho-bench-upload") as url:
         hosho = create_hosho(url)
         migrate(hosho.db)
         keys.ensure_retailer(hosho, code="R1", name="家電の店")
@@ -67,7 +67,7 @@ def main() -> None:
         data = path.read_bytes()
         print(f"file: {args.lines:,} lines, {len(data) / 2**20:.1f} MiB CP932", flush=True)
         for kind in args.databases.split(","):
-            run(kind, data, folder)
+            run(kind, data)
 
 
 if __name__ == "__main__":

@@ -20,11 +20,10 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text, update
 
 from benchmarks.machine import describe
-from benchmarks.seed_contracts import create_postgres_database, seed
+from benchmarks.seed_contracts import create_postgres_database, drop_postgres_database, seed
 from hosho import jobs
 from hosho.service import notices
 from hosho.service.context import Hosho, create_hosho
@@ -129,16 +128,6 @@ def _certificates(hosho: Hosho, count: int) -> None:
         )
 
 
-def _drop_postgres_database(url: str) -> None:
-    target = make_url(url)
-    admin = create_engine(
-        target.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def bench(url: str, count: int, emails: int, certificates: int) -> None:
     print(f"{url.split(':', 1)[0]}: loading {count:,} contracts")
     seed(url, count, append=False, seed_value=20261201)
@@ -178,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
             with tempfile.TemporaryDirectory(prefix="hosho-bench-notices-") as folder:
                 bench(f"sqlite:///{Path(folder) / 'hosho.sqlite3'}", args.count, args.emails, args.certificates)
         elif name == "postgresql":
-            _drop_postgres_database(args.postgresql_url)
+            drop_postgres_database(args.postgresql_url)
             create_postgres_database(args.postgresql_url)
             bench(args.postgresql_url, args.count, args.emails, args.certificates)
         else:

@@ -11,17 +11,13 @@ timed part runs through the service layer exactly as `hosho payouts create` does
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
-from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert
 
 from benchmarks.machine import describe
+from benchmarks.seed_contracts import scratch_database
 from hosho.domain import zengin
 from hosho.domain.calendar import JST
 from hosho.engine import Engine
@@ -32,29 +28,10 @@ from hosho.settings import Payer
 from hosho.store import models as m
 from hosho.store.db import make_engine, migrate
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 FINANCE = Actor("bench", Role.ADMIN)
 PAYER = Payer("0000012345", "ｶ)ﾎｼﾖｳ", "0005", "001", 1, "1234567")
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=JST)
 CHUNK = 20_000
-
-
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="hosho-bench-payouts-") as folder:
-            yield f"sqlite:///{Path(folder) / 'payouts.sqlite3'}"
-        return
-    name = f"hosho_bench_payouts_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def load(hosho: Hosho, count: int) -> None:
@@ -138,7 +115,7 @@ def load(hosho: Hosho, count: int) -> None:
 
 
 def run(kind: str, count: int) -> None:
-    with database(kind) as url:
+    with scratch_database(kind, "hosho-bench-payouts") as url:
         db = make_engine(url)
         migrate(db)
         db.dispose()

@@ -14,8 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import tempfile
 import time
+import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -534,6 +537,32 @@ def create_postgres_database(url: str) -> None:
             connection.execute(text(f'CREATE DATABASE "{target.database}"'))
             print(f"created database {target.database}")
     admin.dispose()
+
+
+def drop_postgres_database(url: str) -> None:
+    target = make_url(url)
+    admin = create_engine(
+        target.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@contextmanager
+def scratch_database(kind: str, prefix: str) -> Iterator[str]:
+    """The URL of a fresh database for one run, removed afterwards: a SQLite file in a temporary folder, or a
+    PostgreSQL database on the local server named after `prefix`."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=f"{prefix}-") as folder:
+            yield f"sqlite:///{Path(folder) / 'hosho.sqlite3'}"
+        return
+    url = f"postgresql://postgres@127.0.0.1:5432/{prefix.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
+    create_postgres_database(url)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
 
 
 def make_sqlite_folder(url: str) -> None:
