@@ -113,7 +113,7 @@ def create_batch(body: CreateBatch, hosho: HoshoDep, actor: CurrentActor) -> pay
 )
 def batch_file(batch_id: BatchId, hosho: HoshoDep, actor: CurrentActor) -> Response:
     data = payouts.batch_file(hosho, actor, batch_id)
-    disposition = f'attachment; filename="furikomi-{batch_id}.txt"'
+    disposition = f'attachment; filename="{payouts.batch_file_name(batch_id)}"'
     return Response(data, media_type="application/octet-stream", headers={"Content-Disposition": disposition})
 
 

@@ -140,7 +140,7 @@ def routes(router: APIRouter) -> None:
     def batch_file(op: SignedIn, batch_id: int) -> Response:
         op.require(FINANCE)
         data = payouts.batch_file(op.hosho, op.actor, batch_id)
-        disposition = f'attachment; filename="furikomi-{batch_id}.txt"'
+        disposition = f'attachment; filename="{payouts.batch_file_name(batch_id)}"'
         return Response(data, media_type="application/octet-stream", headers={"Content-Disposition": disposition})
 
     @router.post("/payouts/batches/{batch_id}/cancel", name="console.payouts.cancel")

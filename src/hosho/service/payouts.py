@@ -182,6 +182,11 @@ def customer_code(refund_id: int) -> str:
     return f"R{refund_id:019d}"
 
 
+def batch_file_name(batch_id: int) -> str:
+    """The name the batch's file is downloaded under, by the API and the console alike."""
+    return f"furikomi-{batch_id}.txt"
+
+
 def batch_file(hosho: Hosho, actor: Actor, batch_id: int, payer: Payer | None = None) -> bytes:
     """The batch as a Zengin 総合振込 file: the same bytes every time it is asked for."""
     _require(actor, batch_id)
