@@ -521,6 +521,11 @@ def test_a_change_report_fills_the_address_from_the_postal_code(page: Page, serv
     expect(page.locator("#e-postal_code")).to_have_text(
         "この郵便番号は日本郵便のデータにありません。番号をお確かめください。"
     )
+    # The answer replaced the fields: wait until htmx has bound the new postal input, or its change is not heard.
+    page.wait_for_function(
+        "() => { const input = document.getElementById('postal_code');"
+        " return input && input['htmx-internal-data'] && !document.querySelector('.htmx-request, .htmx-settling'); }"
+    )
     page.get_by_label("郵便番号").fill("２３１－０００１")
     page.get_by_label("郵便番号").press("Tab")
     address = page.get_by_label("住所")
