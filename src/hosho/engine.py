@@ -20,6 +20,12 @@ class Engine:
         self._postal = postal
         self._calendars: dict[object, BusinessCalendar] = {}
 
+    @property
+    def rebuildable(self) -> bool:
+        """Built from the program files and Japan Post's data alone, so `Engine()` in another process decides alike
+        (an import's worker processes: service.import_work)."""
+        return self._catalog is None and self._postal is None
+
     @cached_property
     def catalog(self) -> Catalog:
         return self._catalog or load_catalog(extra=extra_program_paths())

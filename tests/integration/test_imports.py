@@ -143,7 +143,7 @@ def test_one_bad_line_rejects_its_whole_contract_with_the_apis_code_and_clause(h
     assert outcome.run.last_line == "1 contracts imported, 0 already imported, 2 contracts rejected (3 lines)"
     with pytest.raises(ServiceError) as api:
         contracts.decide(
-            hosho,
+            hosho.rules,
             Enrol(
                 program="ipro",
                 plan="onsite-3y",

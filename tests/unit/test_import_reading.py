@@ -152,4 +152,4 @@ def test_a_quoted_cell_across_lines_and_a_lone_carriage_return_read_as_before() 
     data = _file('R1,A1,zest,kaden-5y,2024-04-01,100000,5000,"髙橋\r\n①子",,090-1234-5678,100-0001,東京都,NA-1,S1')
     found = read("sales.csv", data)
     assert [sale.lines[0].number for sale in found.sales] == [3]  # the record ends on the file's third line
-    assert found.sales[0].lines[0].cells["name"] == "髙橋\r\n①子"
+    assert found.sales[0].command is not None and found.sales[0].command.subscriber.name == "髙橋\r\n①子"

@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import re
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -103,9 +104,13 @@ class Problem:
 
 @dataclass(slots=True)
 class Line:
-    number: int  # physical line of the file, header = 1
-    cells: dict[str, str]  # column id → text as written
-    raw: list[str]
+    number: int  # physical line of the file where the record ends, header = 1
+    source: str  # the record as written (its physical lines with their ends): `cells_of` reads it
+
+    @property
+    def raw(self) -> list[str]:
+        """The cells as written, in the header's order."""
+        return cells_of(self.source)
 
 
 @dataclass(slots=True)
@@ -129,66 +134,88 @@ class ReadFile:
 
 
 def read(name: str, data: bytes) -> ReadFile:
-    """The whole file at once, its contracts in the order of their first line (small files, tests)."""
+    """The whole file at once, its contracts in the order of their first line, each with its command (`build`)."""
     read_file, sales, _ = stream(name, data)
     read_file.sales = sorted(sales, key=lambda sale: sale.lines[0].number)
+    for sale in read_file.sales:
+        build(sale, read_file.headers)
     return read_file
 
 
 def stream(name: str, data: bytes) -> tuple[ReadFile, Iterator[Sale], int]:
-    """The file's header, its contracts one by one as each one's last line is read, and the number of item lines.
+    """The file's header, its contracts one by one in the order of their last line, and the number of item lines.
+    A contract's command is not built here (`build`: an import does it where its rules are applied).
 
     The whole file is parsed once before this returns, so that a file that cannot be read is refused before any
-    contract is taken from it; that pass keeps only how many lines each contract has. The second pass keeps a
-    contract's lines only until its last one is read: memory holds the contracts still open, not the file.
+    contract is taken from it. That pass keeps where each record is in the text and which records each contract
+    has; a contract's lines are cut from the text only when it is taken: memory holds the text and that index, not
+    the file's cells.
     """
     decoded = decode(name, data)
-    rows = _rows(name, decoded.text)
+    text = decoded.text
+    ends = array("q")  # where the last physical line taken by the reader ends: `_rows` keeps it here
+    rows = _rows(name, text, ends)
     try:
         header = next(rows)
     except StopIteration:
         raise FileError(f"{name}: the file is empty (a header line is expected)") from None
     _check_header(name, header)
-    ids = [BY_HEADER[h].id for h in header]
+    ids = column_ids(header)
     retailer_at, sale_at = ids.index("retailer"), ids.index("sale_ref")  # both required: _check_header
-    remaining: dict[tuple[str, str], int] = {}
-    lines = 0
+    numbers, starts, stops = array("q"), array("q"), array("q")
+    members: dict[tuple[str, str], list[Any]] = {}  # key → [key, index of each of its records…]
+    of_record: list[list[Any]] = []  # each record's entry in `members`
+    start = ends[0]
     for number, raw in rows:
+        stop = ends[0]
         if not "".join(raw).strip():  # a blank line (every cell empty or spaces)
+            start = stop
             continue
         if len(raw) > len(header):
             raise FileError(f"{name}:{number}: {len(raw)} columns, the header has {len(header)}")
         key = (_cell(raw, retailer_at), _cell(raw, sale_at))
-        remaining[key] = remaining.get(key, 0) + 1
-        lines += 1
+        entry = members.get(key)
+        if entry is None:
+            entry = members[key] = [key]
+        entry.append(len(numbers))
+        of_record.append(entry)
+        numbers.append(number)
+        starts.append(start)
+        stops.append(stop)
+        start = stop
     read_file = ReadFile(decoded.encoding, header, {BY_HEADER[h].id: h for h in header}, [])
-    return read_file, _sales(name, decoded.text, read_file, remaining), lines
+    lines = len(numbers)
+    del members
+    return read_file, _sales(text, of_record, numbers, starts, stops), lines
 
 
 def _cell(raw: list[str], index: int) -> str:
     return raw[index].strip() if index < len(raw) else ""
 
 
-def _sales(name: str, text: str, read_file: ReadFile, remaining: dict[tuple[str, str], int]) -> Iterator[Sale]:
-    header = read_file.header
-    ids = [BY_HEADER[h].id for h in header]
-    open_sales: dict[tuple[str, str], Sale] = {}
-    rows = _rows(name, text)
-    next(rows)
-    for number, raw in rows:
-        if not "".join(raw).strip():  # a blank line (every cell empty or spaces)
+def _sales(text: str, of_record: list[list[Any]], numbers: Any, starts: Any, stops: Any) -> Iterator[Sale]:
+    """Each contract when its last record comes, with its lines cut from the text."""
+    for index, entry in enumerate(of_record):
+        if entry[-1] != index:
             continue
-        cells = dict(zip(ids, raw if len(raw) >= len(ids) else raw + [""] * (len(ids) - len(raw)), strict=False))
-        key = (cells.get("retailer", "").strip(), cells.get("sale_ref", "").strip())
-        sale = open_sales.get(key)
-        if sale is None:
-            sale = open_sales[key] = Sale(*key)
-        sale.lines.append(Line(number, cells, raw))
-        remaining[key] -= 1
-        if remaining[key] == 0:
-            del open_sales[key], remaining[key]
-            _build(sale, read_file.headers)
-            yield sale
+        key = entry[0]
+        lines = [Line(numbers[i], text[starts[i] : stops[i]]) for i in entry[1:]]
+        yield Sale(key[0], key[1], lines)
+
+
+@lru_cache(maxsize=16)
+def _column_ids(header: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(BY_HEADER[h].id for h in header)
+
+
+def column_ids(header: list[str]) -> tuple[str, ...]:
+    """The column ids of a (checked) header, in its order: one tuple shared by every line of the file."""
+    return _column_ids(tuple(header))
+
+
+def cells_of(source: str) -> list[str]:
+    """A record's cells, read as the file's pass read them (`source` is one record, as `Line.source` holds it)."""
+    return next(csv.reader(map(re.Match.group, _LINE.finditer(source)), strict=True))
 
 
 # A physical line with its end, split as io.StringIO(text, newline="") splits it (\r\n, \r or \n), without its copy
@@ -196,8 +223,17 @@ def _sales(name: str, text: str, read_file: ReadFile, remaining: dict[tuple[str,
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 
-def _rows(name: str, text: str) -> Iterator[Any]:
-    reader = csv.reader(map(re.Match.group, _LINE.finditer(text)), strict=True)
+def _rows(name: str, text: str, ends: Any) -> Iterator[Any]:
+    """The records of the text, each with the physical line where it ends. `ends[0]` is kept at the end (offset in
+    the text) of the last physical line the reader took: the reader takes lines only as a record needs them."""
+
+    def physical() -> Iterator[str]:
+        for match in _LINE.finditer(text):
+            ends[0] = match.end()
+            yield match.group()
+
+    ends.append(0)
+    reader = csv.reader(physical(), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -238,6 +274,11 @@ def _check_header(name: str, header: list[str]) -> None:
 CONTRACT_IDS = [col.id for col in COLUMNS if col.contract]
 
 
+def _with_ids(ids: tuple[str, ...], raw: list[str]) -> dict[str, str]:
+    """Column id → text as written (a short line's missing cells are empty)."""
+    return dict(zip(ids, raw if len(raw) >= len(ids) else raw + [""] * (len(ids) - len(raw)), strict=False))
+
+
 @lru_cache(maxsize=16)
 def _contract_cells(columns: tuple[str, ...]) -> Callable[[dict[str, str]], Any]:
     """A line's contract cells as written, for a file with these columns (those it lacks are empty on every line)."""
@@ -245,15 +286,19 @@ def _contract_cells(columns: tuple[str, ...]) -> Callable[[dict[str, str]], Any]
     return itemgetter(*present)
 
 
-def _build(sale: Sale, headers: dict[str, str]) -> None:
-    """The contract's enrolment command, or the problems of its lines (one bad line rejects the contract)."""
+def build(sale: Sale, headers: dict[str, str]) -> None:
+    """The contract's enrolment command (`sale.command`), or the problems of its lines (one bad line rejects the
+    contract)."""
+    ids = tuple(headers)  # the header's column ids in its order
     first = sale.lines[0]
-    same = _contract_cells(tuple(first.cells))
-    for line in sale.lines[1:]:
-        if same(line.cells) == same(first.cells):  # written alike: alike once trimmed too
+    rows = [_with_ids(ids, line.raw) for line in sale.lines]
+    cells = rows[0]
+    same = _contract_cells(ids)
+    for line, other in zip(sale.lines[1:], rows[1:], strict=True):
+        if same(other) == same(cells):  # written alike: alike once trimmed too
             continue
         for column in CONTRACT_IDS:
-            if line.cells.get(column, "").strip() != first.cells.get(column, "").strip():
+            if other.get(column, "").strip() != cells.get(column, "").strip():
                 sale.problems.append(
                     Problem(
                         line.number,
@@ -264,7 +309,6 @@ def _build(sale: Sale, headers: dict[str, str]) -> None:
                 )
     if sale.problems:
         return
-    cells = first.cells
     values: dict[str, Any] = {}
 
     def take(column: str, reader: Any) -> Any:
@@ -284,15 +328,10 @@ def _build(sale: Sale, headers: dict[str, str]) -> None:
     values["manufacturer_warranty_months"] = take("manufacturer_warranty_months", read_count)
     sale.paid_on = take("paid_on", read_date)
     equipment = []
-    for line in sale.lines:
-        kind = line.cells.get("equipment_kind", "").strip() or "other"
-        equipment.append(
-            {
-                "kind": KINDS.get(kind, kind),
-                "model": line.cells.get("model", ""),
-                "serial": line.cells.get("serial", ""),
-            }
-        )
+    for item in rows:
+        kind = item.get("equipment_kind", "").strip() or "other"
+        model, serial = item.get("model", ""), item.get("serial", "")
+        equipment.append({"kind": KINDS.get(kind, kind), "model": model, "serial": serial})
     if sale.problems:
         return
     body = {
@@ -358,7 +397,8 @@ def rejects(read_file: ReadFile, sales: list[Sale]) -> bytes:
                 Problem(line.number, "", "contract_rejected", "同じ契約の別の行に誤りがあります")
             ]
             first = found[0]
-            padded = line.raw + [""] * (len(read_file.header) - len(line.raw))
+            raw = line.raw
+            padded = raw + [""] * (len(read_file.header) - len(raw))
             writer.writerow([*padded, line.number, first.column, first.code, "、".join(p.message for p in found)])
     encoding = "cp932" if read_file.encoding == "cp932" else read_file.encoding
     return out.getvalue().encode(encoding, errors="replace")

@@ -18,6 +18,7 @@ from hosho.domain.contract import Application, DomainError, Equipment
 from hosho.domain.contract import Contract as DomainContract
 from hosho.domain.enrollment import Enrollment
 from hosho.domain.lifecycle import manufacturer_replacement, not_paid, pay, report_change, transfer_ownership
+from hosho.engine import Engine
 from hosho.service import notices
 from hosho.service.audit import case_notes, record
 from hosho.service.commands import Enrol, MakerReplacement, Pay, ReportChange, TransferOwnership
@@ -66,7 +67,7 @@ def enroll(
     hashed = fingerprint(command)
     # The rules and the new rows first: on SQLite the transaction holds the only write lock, so it holds no more
     # than the writes.
-    enrollment = decide(hosho, command)
+    enrollment = decide(hosho.rules, command)
     row = _new_row(hosho, actor, command, enrollment, idempotency_key, hashed)
     try:
         with hosho.transaction() as session:
@@ -114,13 +115,14 @@ def _equipment(command: Enrol) -> tuple[Equipment, ...]:
     return tuple(Equipment(item.kind, item.model, item.serial, item.service_mode) for item in command.equipment)
 
 
-def decide(hosho: Hosho, data: Enrol) -> Enrollment:
-    """The terms' answer to the application (window, whole system, area, periods), or the refusal."""
+def decide(rules: Engine, data: Enrol) -> Enrollment:
+    """The terms' answer to the application (window, whole system, area, periods), or the refusal. Needs only the
+    rules, no database: an import applies it in worker processes too (service.import_work)."""
     equipment = _equipment(data)
     try:
         if data.subscriber.phone is not None:
             check_phone(data.subscriber.phone, field="subscriber.phone", code="invalid_contract")
-        site = hosho.rules.site(
+        site = rules.site(
             postal_code=data.site.postal_code, country=data.site.country, remote_island=data.site.remote_island
         )
         application = Application(
@@ -136,7 +138,7 @@ def decide(hosho: Hosho, data: Enrol) -> Enrollment:
             site=site,
             maker_onsite_repair=data.maker_onsite_repair,
         )
-        return hosho.rules.enroll(data.program, application)
+        return rules.enroll(data.program, application)
     except DomainError as error:
         raise _domain_error(error) from None
     except ValueError as error:

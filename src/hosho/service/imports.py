@@ -1,7 +1,8 @@
 """Importing a retailer's file (import.md): every contract through the API's own enrolment rules, written in bulk.
 
 Each contract is the `Enrol` command the API takes (imports.reading), decided by the same `contracts.decide` (the
-same codes and clause labels); a fee paid on the day given goes through the domain's own `pay`. The rows are the
+same codes and clause labels); a fee paid on the day given goes through the domain's own `pay` (service.import_work,
+in worker processes for a large file). The rows are the
 same values (`contracts.contract_values`, …), written by the databases' bulk paths (store.bulk) a chunk of
 contracts per transaction. A contract is keyed by (retailer, 受付番号): a rerun skips what a killed run committed,
 a changed sale is `conflicts_with_existing`, and a chunk is committed whole or not at all.
@@ -10,6 +11,7 @@ a changed sale is `conflicts_with_existing`, and a chunk is committed whole or n
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,24 +24,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hosho.domain.contract import DomainError
-from hosho.domain.lifecycle import pay
 from hosho.domain.program import NoticeKind
-from hosho.imports.reading import BY_HEADER, FileError, Problem, ReadFile, Sale, rejects, stream
+from hosho.imports.reading import FileError, Problem, ReadFile, Sale, rejects, stream
 from hosho.presentation.words import error_message
 from hosho.service.commands import ID_MAX
 from hosho.service.context import Actor, Hosho, Role, ServiceError, forbidden, not_found
-from hosho.service.contracts import (
-    WRITERS,
-    certificate_number,
-    contract_values,
-    decide,
-    equipment_values,
-    fingerprint,
-    subscriber_values,
-)
+from hosho.service.contracts import WRITERS, certificate_number
+from hosho.service.import_work import CONTRACT, EQUIPMENT, SUBSCRIBER, Judges, Rows, Verdict, Writing, worker_count
 from hosho.service.results import ImportRun
-from hosho.service.sweep import PENDING
+from hosho.service.sweep import NOTICE_COLUMNS, PENDING
 from hosho.store import bulk
 from hosho.store import models as m
 
@@ -58,6 +51,7 @@ class _Key:
     sale: Sale
     retailer_id: int
     fingerprint: str
+    verdict: Verdict
 
 
 @dataclass(slots=True)
@@ -65,10 +59,7 @@ class _Ready:
     """A contract the rules accepted, as the rows it will be."""
 
     key: _Key
-    contract: dict[str, Any]
-    subscriber: dict[str, Any]
-    equipment: list[dict[str, Any]]
-    paid_on: date | None
+    rows: Rows
 
 
 @dataclass(slots=True)
@@ -115,11 +106,12 @@ def import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
     chunk: int = CHUNK,
+    workers: int | None = None,
 ) -> Outcome:
     """Read, check and store a retailer's file. An unreadable file is `invalid_file` (file and line), nothing
     stored; a rejected contract is in the outcome's rejects, the others are stored."""
     opened = open_import(hosho, actor, name=name, data=data, retailer=retailer, dry_run=dry_run)
-    return finish(hosho, opened, progress=progress, chunk=chunk)
+    return finish(hosho, opened, progress=progress, chunk=chunk, workers=workers)
 
 
 def open_import(
@@ -150,31 +142,41 @@ def open_import(
     return Opened(actor, name, sha256, read_file, sales, lines, codes, scope, run_id, started)
 
 
-def finish(hosho: Hosho, opened: Opened, *, progress: Progress | None = None, chunk: int = CHUNK) -> Outcome:
-    """Every contract of an opened file through the rules, stored a chunk per transaction."""
+def finish(
+    hosho: Hosho, opened: Opened, *, progress: Progress | None = None, chunk: int = CHUNK, workers: int | None = None
+) -> Outcome:
+    """Every contract of an opened file through the rules, stored a chunk per transaction.
+
+    The rules are applied by `workers` processes beside this one for a large file (import_work.worker_count)."""
     read_file, lines, run_id = opened.read_file, opened.lines, opened.run_id
     counts = _Counts()
-    # One chunk is written (on a thread of its own: the database's work and its driver's waits) while the next is
-    # read and decided. A contract's lines are all in one chunk, so what a chunk is checked against is not what
-    # the chunk being written adds; the counts and the run's row are updated here, once its chunk is committed.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as writer:
+    # While one chunk is written (on a thread of its own: the database's work and its driver's waits), the next
+    # ones are judged (by worker processes for a large file) and read. A contract's lines are all in one chunk, so
+    # what a chunk is checked against is not what the chunk being written adds; the counts and the run's row are
+    # updated here, once its chunk is committed.
+    workers = worker_count(lines, hosho.rules, workers)
+    rows_for = None if run_id is None else Writing(hosho.db.dialect.name, opened.name, opened.sha256)
+    judges = Judges(hosho.rules, read_file.header, workers=workers, writing=rows_for)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as writer, judges:
         writing: tuple[Future[_Stored], int] | None = None
-        for part in _chunks(opened.sales, chunk):
-            admitted = [key for key in (_admit(read_file, s, opened.codes, opened.scope, counts) for s in part) if key]
-            # What a run before stored is skipped before the rules are applied again: a rerun is quick.
+        for part, verdicts in judges.verdicts(_chunks(opened.sales, chunk)):
+            keys = (_admit(opened, sale, verdict, counts) for sale, verdict in zip(part, verdicts, strict=True))
+            admitted = [key for key in keys if key]
+            # What a run before stored is skipped, and counted as already there or in conflict.
             with hosho.reading() as session:
                 fresh, already, conflicts = _classify(session, admitted)
             _count_stored(counts, already, conflicts)
-            ready = [r for r in (_prepare(hosho, read_file, key, counts) for key in fresh) if r]
+            accepted = [key for key in fresh if _accepted(key, counts)]
             part_lines = sum(len(sale.lines) for sale in part)
             if writing is not None:
                 _written(hosho, opened, counts, *writing, progress)
                 writing = None
             if run_id is None:
-                counts.imported += len(ready)
+                counts.imported += len(accepted)
                 _chunk_done(hosho, opened, counts, part_lines, progress)
             else:
-                stored = writer.submit(_store, hosho, opened.actor, opened.sha256, opened.name, ready)
+                ready = [_ready(key) for key in accepted]
+                stored = writer.submit(_store, hosho, opened.actor, ready)
                 writing = (stored, part_lines)
         if writing is not None:
             _written(hosho, opened, counts, *writing, progress)
@@ -326,13 +328,13 @@ def _reject(counts: _Counts, sale: Sale, problem: Problem) -> None:
     counts.rejected.append(sale)
 
 
-def _admit(read_file: ReadFile, sale: Sale, codes: dict[str, int], scope: str | None, counts: _Counts) -> _Key | None:
+def _admit(opened: Opened, sale: Sale, verdict: Verdict, counts: _Counts) -> _Key | None:
     """The contract's key, or None when its lines were rejected already or name a retailer it may not import for."""
-    first, headers = sale.lines[0].number, read_file.headers
-    if sale.problems or sale.command is None:
+    first, headers, scope = sale.lines[0].number, opened.read_file.headers, opened.scope
+    if sale.problems or verdict.fingerprint is None:
         counts.rejected.append(sale)
         return None
-    retailer_id = codes.get(sale.retailer)
+    retailer_id = opened.codes.get(sale.retailer)
     if not sale.sale_ref or len(sale.sale_ref) > m.SALE_REF_LENGTH:
         message = "入力してください" if not sale.sale_ref else f"{m.SALE_REF_LENGTH}文字以内で入力してください"
         _reject(counts, sale, Problem(first, headers["sale_ref"], "invalid_contract", message))
@@ -345,61 +347,21 @@ def _admit(read_file: ReadFile, sale: Sale, codes: dict[str, int], scope: str | 
         message = f"販売店コード「{sale.retailer}」は登録されていません"
         _reject(counts, sale, Problem(first, headers["retailer"], "invalid_contract", message))
         return None
-    return _Key(sale, retailer_id, _fingerprint(sale))
+    return _Key(sale, retailer_id, verdict.fingerprint, verdict)
 
 
-def _prepare(hosho: Hosho, read_file: ReadFile, key: _Key, counts: _Counts) -> _Ready | None:
-    """The contract's rows, decided by the API's rules, or None when the rules refuse it."""
-    sale = key.sale
-    command = sale.command
-    assert command is not None
-    try:
-        enrollment = decide(hosho, command)
-        contract = enrollment.contract
-        if sale.paid_on is not None:
-            pay(contract, on=sale.paid_on)  # the domain's own payment (第1条): the same as POST …/payment
-    except (ServiceError, DomainError) as error:
-        _reject(counts, sale, _problem(read_file, sale, error))
-        return None
-    values = contract_values(command, enrollment)
-    values |= {
-        "status": contract.status.value,
-        "paid_on": contract.paid_on,
-        "certificate_issued_on": contract.certificate_issued_on,
-        "coverage_start": contract.coverage_start,
-        "coverage_end": contract.coverage_end,
-        "ended_on": contract.ended_on,
-        "refund": contract.refund,
-    }
-    return _Ready(
-        key=key,
-        contract=values,
-        subscriber=subscriber_values(command),
-        equipment=equipment_values(contract),
-        paid_on=sale.paid_on,
-    )
+def _accepted(key: _Key, counts: _Counts) -> bool:
+    """Whether the terms accepted the contract; if not, it is rejected with their refusal."""
+    refusal = key.verdict.refusal
+    if refusal is not None:
+        _reject(counts, key.sale, refusal)
+    return refusal is None
 
 
-def _fingerprint(sale: Sale) -> str:
-    """The sale's content: the API's fingerprint of the command, and the day the fee was paid."""
-    assert sale.command is not None
-    if sale.paid_on is None:
-        return fingerprint(sale.command)
-    text = sale.command.model_dump_json() + f"|paid_on={sale.paid_on.isoformat()}"
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _problem(read_file: ReadFile, sale: Sale, error: ServiceError | DomainError) -> Problem:
-    """A refusal of the rules on the line and column it names, with the Japanese message and the clause labels."""
-    code, where = error.code, error.field or ""
-    message = error_message(code)
-    if error.clauses:
-        message += f"(根拠: {'、'.join(error.clauses)})"
-    column_id = where.rsplit(".", 1)[-1]
-    if column_id == "equipment" or column_id == "kind":
-        column_id = "equipment_kind"
-    column = BY_HEADER[column_id].id if column_id in BY_HEADER else ""
-    return Problem(sale.lines[0].number, read_file.headers.get(column, ""), code, message)
+def _ready(key: _Key) -> _Ready:
+    rows = key.verdict.rows
+    assert rows is not None  # the rules were asked for the rows: the run writes them
+    return _Ready(key, rows)
 
 
 def _written(
@@ -423,20 +385,24 @@ def _chunk_done(hosho: Hosho, opened: Opened, counts: _Counts, part_lines: int, 
 _Stored = tuple[int, int, list[Sale]]  # contracts written, already stored alike, stored otherwise
 
 
-def _store(hosho: Hosho, actor: Actor, sha256: str, name: str, ready: list[_Ready]) -> _Stored:
-    """One chunk in one transaction, checked again under the imports' lock: a twin import may have stored some.
+def _store(hosho: Hosho, actor: Actor, ready: list[_Ready]) -> _Stored:
+    """One chunk in one transaction, under the imports' lock.
 
-    Should the unique key still refuse the chunk (a writer that took no lock), the chunk is checked again.
-    Counted by the caller once the chunk is committed: a retried chunk is counted from nothing.
+    The chunk was checked against what was stored before it was decided; only a twin import of the same contracts
+    can have stored some since, and then the unique key (retailer, 受付番号) refuses the chunk: it is checked again
+    under the lock and written without them. Counted by the caller once the chunk is committed: a retried chunk is
+    counted from nothing.
     """
+    written, already, conflicts = ready, 0, list[Sale]()
     for attempt in range(3):
         try:
             with hosho.transaction() as session:
                 bulk.lock_imports(session)
-                fresh, already, conflicts = _classify(session, [item.key for item in ready])
-                kept = {id(key) for key in fresh}
-                written = [item for item in ready if id(item.key) in kept]
-                _write(hosho, session, actor, sha256, name, written)
+                if attempt:
+                    fresh, already, conflicts = _classify(session, [item.key for item in ready])
+                    kept = {id(key) for key in fresh}
+                    written = [item for item in ready if id(item.key) in kept]
+                _write(hosho, session, actor, written)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -479,79 +445,92 @@ def _classify(session: Any, keys: list[_Key]) -> tuple[list[_Key], int, list[Sal
 _ABSENT = object()
 
 
-def _write(hosho: Hosho, session: Any, actor: Actor, sha256: str, name: str, fresh: list[_Ready]) -> None:
+# The rows' columns in the order of the writer's values: what the writer adds, then what the rules gave (Rows).
+CONTRACT_ROW = (
+    "id",
+    "retailer_id",
+    "subscriber_id",
+    "certificate_number",
+    "idempotency_scope",
+    "idempotency_key",
+    "request_hash",
+    "created_at",
+    "version",
+    "sale_ref",
+    *CONTRACT,
+)
+SUBSCRIBER_ROW = ("id", *SUBSCRIBER)
+EQUIPMENT_ROW = ("id", "contract_id", "replaced_on", *EQUIPMENT)
+AUDIT_ROW = ("id", "at", "actor", "action", "entity", "entity_id", "before", "after")
+NOTICE_ROW = ("id", *NOTICE_COLUMNS, "next_try_at", "last_error", "sent_at", "outcome")
+
+
+def _write(hosho: Hosho, session: Any, actor: Actor, fresh: list[_Ready]) -> None:
+    """The chunk's rows: the rules' values (Rows) with the ids taken here, the certificate numbers they make, and
+    the time of the write."""
     if not fresh:
         return
+    dialect = hosho.db.dialect.name
     now = hosho.clock()
-    items = sum(len(r.equipment) for r in fresh)
-    paid = [r for r in fresh if r.paid_on is not None]
+    created_at = bulk.storable(dialect, m.Contract, ("created_at",))((now,))[0]
+    at, before = bulk.storable(dialect, m.AuditEntry, ("at", "before"))((now, None))
+    notice_row = bulk.storable(dialect, m.Notice, NOTICE_ROW)
+    items = sum(len(r.rows.equipment) for r in fresh)
+    paid = sum(1 for r in fresh if r.rows.paid_on is not None)
     contract_ids = bulk.next_ids(session, m.Contract, len(fresh))
     subscriber_ids = bulk.next_ids(session, m.Subscriber, len(fresh))
     item_ids = iter(bulk.next_ids(session, m.Equipment, items))
     audit_ids = bulk.next_ids(session, m.AuditEntry, len(fresh))
-    notice_ids = iter(bulk.next_ids(session, m.Notice, len(paid)))
-    subscribers: list[dict[str, Any]] = []
-    contracts: list[dict[str, Any]] = []
-    equipment: list[dict[str, Any]] = []
-    notices: list[dict[str, Any]] = []
-    audit: list[dict[str, Any]] = []
+    notice_ids = iter(bulk.next_ids(session, m.Notice, paid))
+    subscribers: list[tuple[Any, ...]] = []
+    contracts: list[tuple[Any, ...]] = []
+    equipment: list[tuple[Any, ...]] = []
+    notices: list[tuple[Any, ...]] = []
+    audit: list[tuple[Any, ...]] = []
     for item, contract_id, subscriber_id, audit_id in zip(fresh, contract_ids, subscriber_ids, audit_ids, strict=True):
-        values = item.contract
-        number = certificate_number(values["program_id"], item.paid_on.year, contract_id) if item.paid_on else None
-        subscribers.append({"id": subscriber_id, **item.subscriber})
+        rows, key = item.rows, item.key
+        paid_on = rows.paid_on
+        number = certificate_number(rows.program_id, paid_on.year, contract_id) if paid_on is not None else None
+        subscribers.append((subscriber_id, *rows.subscriber))
         contracts.append(
-            {
-                "id": contract_id,
-                **values,
-                "retailer_id": item.key.retailer_id,
-                "subscriber_id": subscriber_id,
-                "certificate_number": number,
-                "idempotency_scope": None,
-                "idempotency_key": None,
-                "request_hash": item.key.fingerprint,
-                "created_at": now,
-                "version": 1,
-                "sale_ref": item.key.sale.sale_ref,
-            }
+            (
+                contract_id,
+                key.retailer_id,
+                subscriber_id,
+                number,
+                None,
+                None,
+                key.fingerprint,
+                created_at,
+                1,
+                key.sale.sale_ref,
+                *rows.contract,
+            )
         )
-        equipment.extend(
-            {"id": next(item_ids), "contract_id": contract_id, "replaced_on": None, **e} for e in item.equipment
-        )
-        if item.paid_on is not None:
-            notices.append(_certificate_notice(next(notice_ids), contract_id, item, now))
-        audit.append(
-            {
-                "id": audit_id,
-                "at": now,
-                "actor": actor.name,
-                "action": ACTION,
-                "entity": "contract",
-                "entity_id": contract_id,
-                "before": None,
-                "after": {
-                    **_snapshot(values, number),
-                    "file": {"name": name[-255:], "sha256": sha256, "line": item.key.sale.lines[0].number},
-                },
-            }
-        )
-    bulk.write(session, m.Subscriber, subscribers)
-    bulk.write(session, m.Contract, contracts)
-    bulk.write(session, m.Equipment, equipment)
-    bulk.write(session, m.Notice, notices)
-    bulk.write(session, m.AuditEntry, audit)
+        equipment.extend((next(item_ids), contract_id, None, *values) for values in rows.equipment)
+        if paid_on is not None:
+            notices.append(notice_row(_certificate_notice(next(notice_ids), contract_id, paid_on, rows.email, now)))
+        head, tail = rows.after
+        after = bulk.JsonText(head + json.dumps(number) + tail)
+        audit.append((audit_id, at, actor.name, ACTION, "contract", contract_id, before, after))
+    bulk.write(session, m.Subscriber, SUBSCRIBER_ROW, subscribers)
+    bulk.write(session, m.Contract, CONTRACT_ROW, contracts)
+    bulk.write(session, m.Equipment, EQUIPMENT_ROW, equipment)
+    bulk.write(session, m.Notice, NOTICE_ROW, notices)
+    bulk.write(session, m.AuditEntry, AUDIT_ROW, audit)
 
 
-def _certificate_notice(notice_id: int, contract_id: int, item: _Ready, now: Any) -> dict[str, Any]:
-    """The certificate's notice, as `notices.on_payment` writes it with a payment through the API."""
-    return {
+def _certificate_notice(notice_id: int, contract_id: int, paid_on: date, email: bool, now: Any) -> tuple[Any, ...]:
+    """The certificate's notice, as `notices.on_payment` writes it with a payment through the API (NOTICE_ROW)."""
+    values = {
         "id": notice_id,
         "kind": NoticeKind.CERTIFICATE.value,
         "subject_id": contract_id,
         "contract_id": contract_id,
         "case_id": None,
-        "on_date": item.paid_on,
-        "about": item.paid_on,
-        "channel": "email" if item.subscriber["email"] else "post",
+        "on_date": paid_on,
+        "about": paid_on,
+        "channel": "email" if email else "post",
         "state": PENDING,
         "attempts": 0,
         "next_try_at": None,
@@ -560,24 +539,4 @@ def _certificate_notice(notice_id: int, contract_id: int, item: _Ready, now: Any
         "outcome": None,
         "created_at": now,
     }
-
-
-def _snapshot(values: dict[str, Any], number: str | None) -> dict[str, object]:
-    """`repository.snapshot` of the new row, from its values (no row object is built)."""
-
-    def iso(value: date | None) -> str | None:
-        return value.isoformat() if value is not None else None
-
-    return {
-        "status": values["status"],
-        "plan": values["plan_id"],
-        "terms": f"{values['program_id']}@{values['terms_version'].isoformat()}",
-        "coverage_start": iso(values["coverage_start"]),
-        "coverage_end": iso(values["coverage_end"]),
-        "paid_on": iso(values["paid_on"]),
-        "certificate_number": number,
-        "unreported_replacement": values["unreported_replacement"],
-        "ended_on": iso(values["ended_on"]),
-        "refund": values["refund"],
-        "cases": 0,
-    }
+    return tuple(values[column] for column in NOTICE_ROW)

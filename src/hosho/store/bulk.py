@@ -9,11 +9,14 @@ subscriber, items, notice and audit entry point at it without a round trip per r
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import JSON, Date, DateTime, Table, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hosho.store import models as m
@@ -57,51 +60,85 @@ def next_ids(session: Session, model: type[m.Base], count: int) -> list[int]:
     if count == 0:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
-            {"table": table.name, "count": count},
-        )
-        return sorted(int(value) for (value,) in rows)
+        # The sequence by its oid, found once: a name in the select list would be looked up again for every row.
+        sequence = session.execute(
+            text("SELECT CAST(CAST(pg_get_serial_sequence(:table, 'id') AS regclass) AS oid)"), {"table": table.name}
+        ).scalar_one()
+        taken = session.execute(
+            text("SELECT array_agg(nextval(CAST(CAST(:sequence AS oid) AS regclass))) FROM generate_series(1, :count)"),
+            {"sequence": sequence, "count": count},
+        ).scalar_one()
+        return sorted(taken)
     # SQLite: this transaction began IMMEDIATE, so it holds the write lock: nobody else takes these ids.
     last = session.execute(text(f"SELECT coalesce(max(id), 0) FROM {table.name}")).scalar_one()
     return list(range(int(last) + 1, int(last) + 1 + count))
 
 
-def write(session: Session, model: type[m.Base], rows: list[dict[str, Any]]) -> None:
-    """Insert `rows` (dicts with the same keys, ids included) with the database's bulk path."""
+class JsonText(str):
+    """A JSON column's value already written as SQLAlchemy's JSON type writes it (`json.dumps`): stored as it is."""
+
+    __slots__ = ()
+
+
+def storable(dialect: str, model: type[m.Base], columns: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """A function taking a row's values (in the order of `columns`) to what `write` hands the driver.
+
+    JSON as SQLAlchemy's JSON type writes it, None included ('null', as the ORM stores an explicit None); on SQLite
+    dates and times as its Date and DateTime types store them (wall-clock time, microseconds, no offset). Needs no
+    connection: an import's worker processes prepare their rows with it."""
+    return _storable(dialect, model.__tablename__, tuple(columns))
+
+
+@lru_cache(maxsize=64)
+def _storable(dialect: str, table_name: str, columns: tuple[str, ...]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    kinds = {column.name: column.type for column in m.Base.metadata.tables[table_name].columns}
+    sqlite = dialect != "postgresql"
+    convert: list[tuple[int, Callable[[Any], Any]]] = []
+    for i, name in enumerate(columns):
+        found = _json if isinstance(kinds[name], JSON) else _sqlite_converter(kinds[name]) if sqlite else None
+        if found is not None:
+            convert.append((i, found))
+    if not convert:
+        return tuple
+
+    def storable_row(row: Sequence[Any]) -> tuple[Any, ...]:
+        values = list(row)
+        for i, f in convert:
+            value = values[i]
+            if value is not None or f is _json:
+                values[i] = f(value)
+        return tuple(values)
+
+    return storable_row
+
+
+def _json(value: Any) -> str:
+    return value if isinstance(value, JsonText) else json.dumps(value)
+
+
+def write(session: Session, model: type[m.Base], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert `rows` (values in the order of `columns`, ids included, made by `storable`) with the database's bulk
+    path."""
     table = _table(model)
     if not rows:
         return
-    columns = list(rows[0])
-    kinds = {column.name: column.type for column in table.columns}
-    sqlite = session.get_bind().dialect.name != "postgresql"
-    # JSON as SQLAlchemy's JSON type writes it, None included ('null', as the ORM stores an explicit None); on
-    # SQLite dates and times as its Date and DateTime types store them (wall-clock time, microseconds, no offset).
-    convert: list[tuple[int, Callable[[Any], Any]]] = []
-    for i, name in enumerate(columns):
-        found = json.dumps if isinstance(kinds[name], JSON) else _sqlite_converter(kinds[name]) if sqlite else None
-        if found is not None:
-            convert.append((i, found))
-    values = [list(row.values()) for row in rows]
-    for row_values in values:
-        for i, f in convert:
-            value = row_values[i]
-            if value is not None or f is json.dumps:
-                row_values[i] = f(value)
     names = ", ".join(columns)
-    if sqlite:
+    if session.get_bind().dialect.name != "postgresql":
         # The driver's executemany: SQLAlchemy's own bind processing would cost more than the insert.
         marks = ", ".join("?" for _ in columns)
         driver = session.connection().connection.driver_connection
         statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
-        driver.executemany(statement, values)  # type: ignore[union-attr]
+        try:
+            driver.executemany(statement, rows)  # type: ignore[union-attr]
+        except sqlite3.IntegrityError as error:  # as SQLAlchemy would raise it: the caller's retry catches that
+            raise IntegrityError(statement, None, error) from error
         return
     stage = f"import_stage_{table.name}"
     session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table.name}) ON COMMIT DELETE ROWS"))
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-        for row_values in values:
-            copy.write_row(row_values)
+        for row in rows:
+            copy.write_row(row)
     session.execute(text(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {stage} ORDER BY id"))
     session.execute(text(f"DELETE FROM {stage}"))
 

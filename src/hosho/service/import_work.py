@@ -1,0 +1,316 @@
+"""The work on each contract of an import that needs no database: its lines read into the API's enrolment command
+(`reading.build`), the command's fingerprint, and the terms' decision (`contracts.decide`, the domain's `pay`) with
+the rows it will be.
+
+It is most of an import's CPU, so a large file's chunks are judged in worker processes while the importing process
+reads the file and writes the rows (service.imports). The workers run the same functions on the same lines: a
+contract is judged alike in either place, and the verdicts come back in the file's order. The workers are started by
+a fork server (not forked from the caller, which may be a server with threads), each builds its own `Engine` from
+the program files, which is why only an `Engine.rebuildable` caller uses them.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import multiprocessing
+import os
+import select
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from operator import itemgetter
+from typing import Any, NamedTuple
+
+from hosho.domain.contract import DomainError
+from hosho.domain.lifecycle import pay
+from hosho.engine import Engine
+from hosho.imports.reading import BY_HEADER, Line, Problem, Sale, build
+from hosho.presentation.words import error_message
+from hosho.service.commands import Enrol
+from hosho.service.context import ServiceError
+from hosho.service.contracts import contract_values, decide, equipment_values, fingerprint, subscriber_values
+from hosho.store import bulk
+from hosho.store import models as m
+
+WORKERS = "HOSHO_IMPORT_WORKERS"  # worker processes for a large file: 0 judges in the importing process
+POOL_LINES = 20_000  # a smaller file is judged in the importing process: starting workers costs about a second
+
+
+# The columns a contract's rows take from the rules, in the order of the values in `Rows`; the writer adds ids,
+# keys and times (service.imports).
+CONTRACT = (
+    "program_id",
+    "terms_version",
+    "plan_id",
+    "status",
+    "purchase_date",
+    "applied_on",
+    "purchase_price",
+    "warranty_fee",
+    "manufacturer_warranty_months",
+    "repair_cap",
+    "operation_start_date",
+    "site_postal_code",
+    "site_country",
+    "remote_island",
+    "maker_onsite_repair",
+    "coverage_start",
+    "coverage_end",
+    "unreported_replacement",
+    "paid_on",
+    "certificate_issued_on",
+    "ended_on",
+    "refund",
+)
+SUBSCRIBER = ("name", "name_kana", "name_key", "kana_key", "phone", "phone_key", "email", "postal_code", "address")
+EQUIPMENT = ("kind", "model", "serial", "serial_key", "service_mode")
+_NUMBER = "\x00certificate number\x00"  # stands for the certificate number in the audit entry (no file holds NUL)
+
+
+class Rows(NamedTuple):
+    """A contract the terms accepted, as its rows' values as the database is handed them (`bulk.storable`); the
+    ids, the certificate number and the times are the writer's."""
+
+    contract: tuple[Any, ...]  # in the order of CONTRACT
+    subscriber: tuple[Any, ...]  # SUBSCRIBER
+    equipment: tuple[tuple[Any, ...], ...]  # EQUIPMENT, one per item
+    after: tuple[str, str]  # the audit entry's JSON before and after its certificate number
+    program_id: str
+    paid_on: date | None
+    email: bool
+
+
+class Verdict(NamedTuple):
+    """What the rules made of one contract. A NamedTuple: it crosses from a worker as a plain tuple."""
+
+    problems: list[Problem]  # its lines' own problems (unreadable values): rejected before anything else
+    fingerprint: str | None  # the sale's content, when its command was built
+    refusal: Problem | None  # the terms' refusal, on the line and column it names; None when they accept it
+    rows: Rows | None  # the rows of an accepted contract, when asked for (a dry run writes none)
+
+
+@dataclass(frozen=True, slots=True)
+class Writing:
+    """What the rows are made for: the database (its storable values) and the file (named in the audit trail)."""
+
+    dialect: str
+    name: str
+    sha256: str
+
+
+def judge(rules: Engine, headers: dict[str, str], sale: Sale, writing: Writing | None = None) -> Verdict:
+    """The contract's command, fingerprint and decision, and its rows when `writing`. `sale.command` and
+    `sale.paid_on` are set here."""
+    build(sale, headers)
+    command = sale.command
+    if command is None:
+        return Verdict(sale.problems, None, None, None)
+    hashed = _fingerprint(command, sale.paid_on)
+    try:
+        enrollment = decide(rules, command)
+        contract = enrollment.contract
+        if sale.paid_on is not None:
+            pay(contract, on=sale.paid_on)  # the domain's own payment (第1条): the same as POST …/payment
+    except (ServiceError, DomainError) as error:
+        return Verdict(sale.problems, hashed, _problem(headers, sale, error), None)
+    if writing is None:
+        return Verdict(sale.problems, hashed, None, None)
+    values = contract_values(command, enrollment)
+    values |= {
+        "status": contract.status.value,
+        "paid_on": contract.paid_on,
+        "certificate_issued_on": contract.certificate_issued_on,
+        "coverage_start": contract.coverage_start,
+        "coverage_end": contract.coverage_end,
+        "ended_on": contract.ended_on,
+        "refund": contract.refund,
+    }
+    subscriber = subscriber_values(command)
+    after = json.dumps(
+        {
+            **snapshot(values, _NUMBER),
+            "file": {"name": writing.name[-255:], "sha256": writing.sha256, "line": sale.lines[0].number},
+        }
+    )
+    head, tail = after.split(json.dumps(_NUMBER))
+    dialect = writing.dialect
+    rows = Rows(
+        contract=bulk.storable(dialect, m.Contract, CONTRACT)(_contract(values)),
+        subscriber=bulk.storable(dialect, m.Subscriber, SUBSCRIBER)(_subscriber(subscriber)),
+        equipment=tuple(bulk.storable(dialect, m.Equipment, EQUIPMENT)(_item(e)) for e in equipment_values(contract)),
+        after=(head, tail),
+        program_id=values["program_id"],
+        paid_on=contract.paid_on,
+        email=bool(subscriber["email"]),
+    )
+    return Verdict(sale.problems, hashed, None, rows)
+
+
+_contract, _subscriber, _item = itemgetter(*CONTRACT), itemgetter(*SUBSCRIBER), itemgetter(*EQUIPMENT)
+
+
+def snapshot(values: dict[str, Any], number: str | None) -> dict[str, object]:
+    """`repository.snapshot` of the new row, from its values (no row object is built)."""
+
+    def iso(value: date | None) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "status": values["status"],
+        "plan": values["plan_id"],
+        "terms": f"{values['program_id']}@{values['terms_version'].isoformat()}",
+        "coverage_start": iso(values["coverage_start"]),
+        "coverage_end": iso(values["coverage_end"]),
+        "paid_on": iso(values["paid_on"]),
+        "certificate_number": number,
+        "unreported_replacement": values["unreported_replacement"],
+        "ended_on": iso(values["ended_on"]),
+        "refund": values["refund"],
+        "cases": 0,
+    }
+
+
+def _fingerprint(command: Enrol, paid_on: date | None) -> str:
+    """The sale's content: the API's fingerprint of the command, and the day the fee was paid."""
+    if paid_on is None:
+        return fingerprint(command)
+    text = command.model_dump_json() + f"|paid_on={paid_on.isoformat()}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _problem(headers: dict[str, str], sale: Sale, error: ServiceError | DomainError) -> Problem:
+    """A refusal of the rules on the line and column it names, with the Japanese message and the clause labels."""
+    code, where = error.code, error.field or ""
+    message = error_message(code)
+    if error.clauses:
+        message += f"(根拠: {'、'.join(error.clauses)})"
+    column_id = where.rsplit(".", 1)[-1]
+    if column_id == "equipment" or column_id == "kind":
+        column_id = "equipment_kind"
+    column = BY_HEADER[column_id].id if column_id in BY_HEADER else ""
+    return Problem(sale.lines[0].number, headers.get(column, ""), code, message)
+
+
+def worker_count(lines: int, rules: Engine, workers: int | None = None) -> int:
+    """How many worker processes judge a file of `lines` lines: `workers` when given, else HOSHO_IMPORT_WORKERS
+    when set (0: none), else one per core for a large file on a machine of two cores or more."""
+    if not rules.rebuildable:
+        return 0
+    if workers is not None:
+        return max(0, workers)
+    setting = os.environ.get(WORKERS, "").strip()
+    if setting.isdigit():
+        return int(setting)
+    cores = os.cpu_count() or 1
+    return cores if cores > 1 and lines >= POOL_LINES else 0
+
+
+class Judges:
+    """Chunks of contracts judged in the file's order: here, or by `workers` processes with a few chunks ahead.
+
+    `verdicts(parts)` yields each part with its verdicts, in order. Used as a context manager: the workers are
+    stopped at its end, whatever happened."""
+
+    def __init__(self, rules: Engine, header: list[str], *, workers: int, writing: Writing | None) -> None:
+        self.rules = rules
+        self.header = header
+        self.headers = _headers(header)
+        self.workers = workers
+        self.writing = writing
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Judges:
+        if self.workers > 0:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_start, initargs=(tuple(self.header), os.getpid())
+            )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def verdicts(self, parts: Iterable[list[Sale]]) -> Iterator[tuple[list[Sale], list[Verdict]]]:
+        if self._pool is None:
+            for part in parts:
+                yield part, [judge(self.rules, self.headers, sale, self.writing) for sale in part]
+            return
+        ahead: deque[tuple[list[Sale], Future[list[Verdict]]]] = deque()
+        for part in parts:
+            payload = [(s.retailer, s.sale_ref, [(line.number, line.source) for line in s.lines]) for s in part]
+            ahead.append((part, self._pool.submit(_judge_part, payload, self.writing)))
+            if len(ahead) > 2 * self.workers:  # each worker has a chunk in hand and one or two waiting
+                yield _settled(*ahead.popleft())
+        while ahead:
+            yield _settled(*ahead.popleft())
+
+
+def _settled(part: list[Sale], judged: Future[list[Verdict]]) -> tuple[list[Sale], list[Verdict]]:
+    verdicts = judged.result()
+    for sale, verdict in zip(part, verdicts, strict=True):
+        sale.problems = verdict.problems  # the worker's copy of the sale had them: the rejects file needs them here
+    return part, verdicts
+
+
+def _headers(header: list[str]) -> dict[str, str]:
+    return {BY_HEADER[h].id: h for h in header}
+
+
+# --- in a worker process ------------------------------------------------------------------------------------------
+
+_worker: dict[str, Any] = {}
+
+
+def _start(header: tuple[str, ...], importer: int) -> None:
+    """A worker's start: its own rules (the program files and Japan Post's data, as the caller's), the file's
+    columns, and a watch on the importing process: killed (kill -9), it cannot stop its workers itself."""
+    threading.Thread(target=_exit_with, args=(importer,), name="import-watch", daemon=True).start()
+    rules = Engine()
+    rules.warm()  # the programs and their calendars now, not in the first chunk
+    rules.postal.is_remote_island("1000001")  # Japan Post's data too
+    _worker.update(rules=rules, headers=_headers(list(header)))
+    # The worker only judges: what is alive now lives as long as it does, and each chunk's objects are freed by
+    # their counts. The cyclic collector would walk the terms and Japan Post's data again and again.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+
+
+Payload = list[tuple[str, str, list[tuple[int, str]]]]  # (販売店コード, 受付番号, [(line number, record)])
+
+
+def _judge_part(payload: Payload, writing: Writing | None) -> list[Verdict]:
+    rules, headers = _worker["rules"], _worker["headers"]
+    sales = (Sale(retailer, ref, [Line(*line) for line in lines]) for retailer, ref, lines in payload)
+    return [judge(rules, headers, sale, writing) for sale in sales]
+
+
+def _exit_with(pid: int) -> None:
+    """Wait for the process `pid` to end, then end this one (its workers would otherwise wait for work forever)."""
+    try:
+        handle = os.pidfd_open(pid)  # Linux: readable once the process has ended
+    except (AttributeError, OSError):  # another system, or the process is gone already
+        while _alive(pid):
+            time.sleep(1)
+    else:
+        select.select([handle], [], [])
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's: cannot be ours, but not gone either
+        return True
+    return True
