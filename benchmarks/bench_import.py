@@ -153,7 +153,8 @@ def run(kind: str, existing: int, path: Path, folder: Path) -> None:
         ("dry run", dry_s, dry_kb, dry_all, dry_line),
         ("import", import_s, import_kb, import_all, line),
     ):
-        print(f"  {label:<12} {seconds:7.1f} s  peak {alone / 1024:6.0f} MiB, {together / 1024:6.0f} MiB with its workers")
+        memory = f"peak {alone / 1024:6.0f} MiB, {together / 1024:6.0f} MiB with its workers"
+        print(f"  {label:<12} {seconds:7.1f} s  {memory}")
         print(f"               ({last})")
     print(f"  raw load     {raw_s:7.1f} s  ({rows:,} rows: the same rows, tables and indexes)")
     print(f"  speed import/raw = {raw_s / import_s:.2f} (aim ≥ 0.5)", flush=True)
