@@ -286,6 +286,19 @@ def _contract_cells(columns: tuple[str, ...]) -> Callable[[dict[str, str]], Any]
     return itemgetter(*present)
 
 
+# The cells read into values (imports.values) before the command is built: dates, yen and counts as written.
+_READ = (
+    ("applied_on", read_date),
+    ("purchase_date", read_date),
+    ("operation_start_date", read_date),
+    ("purchase_price", read_yen),
+    ("warranty_fee", read_yen),
+    ("repair_cap", read_yen),
+    ("manufacturer_warranty_months", read_count),
+    ("paid_on", read_date),
+)
+
+
 def build(sale: Sale, headers: dict[str, str]) -> None:
     """The contract's enrolment command (`sale.command`), or the problems of its lines (one bad line rejects the
     contract)."""
@@ -310,23 +323,15 @@ def build(sale: Sale, headers: dict[str, str]) -> None:
     if sale.problems:
         return
     values: dict[str, Any] = {}
-
-    def take(column: str, reader: Any) -> Any:
+    for column, reader in _READ:
         text = cells.get(column, "").strip()
         if not text:
-            return None
+            continue
         try:
-            return reader(text)
+            values[column] = reader(text)
         except ValueError as exc:
             sale.problems.append(Problem(first.number, headers.get(column, column), "invalid_contract", str(exc)))
-            return None
-
-    for column in ("applied_on", "purchase_date", "operation_start_date"):
-        values[column] = take(column, read_date)
-    for column in ("purchase_price", "warranty_fee", "repair_cap"):
-        values[column] = take(column, read_yen)
-    values["manufacturer_warranty_months"] = take("manufacturer_warranty_months", read_count)
-    sale.paid_on = take("paid_on", read_date)
+    sale.paid_on = values.pop("paid_on", None)
     equipment = []
     for item in rows:
         kind = item.get("equipment_kind", "").strip() or "other"
@@ -337,7 +342,7 @@ def build(sale: Sale, headers: dict[str, str]) -> None:
     body = {
         "program": cells["program"].strip(),
         "plan": cells["plan"].strip(),
-        **{k: v for k, v in values.items() if v is not None},
+        **values,
         "equipment": equipment,
         "site": {"postal_code": narrow(cells["postal_code"].strip())},
         "retailer": sale.retailer or None,

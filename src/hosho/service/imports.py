@@ -51,7 +51,8 @@ class _Key:
     sale: Sale
     retailer_id: int
     fingerprint: str
-    verdict: Verdict
+    refusal: Problem | None  # the rules' (import_work.Verdict)
+    rows: Rows | None
 
 
 @dataclass(slots=True)
@@ -331,7 +332,9 @@ def _reject(counts: _Counts, sale: Sale, problem: Problem) -> None:
 def _admit(opened: Opened, sale: Sale, verdict: Verdict, counts: _Counts) -> _Key | None:
     """The contract's key, or None when its lines were rejected already or name a retailer it may not import for."""
     first, headers, scope = sale.lines[0].number, opened.read_file.headers, opened.scope
-    if sale.problems or verdict.fingerprint is None:
+    # Unpacked, not read by name: from a worker a verdict is a plain tuple (import_work.Judges).
+    _, fingerprint, refusal, rows = verdict
+    if sale.problems or fingerprint is None:
         counts.rejected.append(sale)
         return None
     retailer_id = opened.codes.get(sale.retailer)
@@ -347,19 +350,19 @@ def _admit(opened: Opened, sale: Sale, verdict: Verdict, counts: _Counts) -> _Ke
         message = f"販売店コード「{sale.retailer}」は登録されていません"
         _reject(counts, sale, Problem(first, headers["retailer"], "invalid_contract", message))
         return None
-    return _Key(sale, retailer_id, verdict.fingerprint, verdict)
+    return _Key(sale, retailer_id, fingerprint, refusal, rows)
 
 
 def _accepted(key: _Key, counts: _Counts) -> bool:
     """Whether the terms accepted the contract; if not, it is rejected with their refusal."""
-    refusal = key.verdict.refusal
+    refusal = key.refusal
     if refusal is not None:
         _reject(counts, key.sale, refusal)
     return refusal is None
 
 
 def _ready(key: _Key) -> _Ready:
-    rows = key.verdict.rows
+    rows = key.rows
     assert rows is not None  # the rules were asked for the rows: the run writes them
     return _Ready(key, rows)
 
@@ -475,8 +478,11 @@ def _write(hosho: Hosho, session: Any, actor: Actor, fresh: list[_Ready]) -> Non
     created_at = bulk.storable(dialect, m.Contract, ("created_at",))((now,))[0]
     at, before = bulk.storable(dialect, m.AuditEntry, ("at", "before"))((now, None))
     notice_row = bulk.storable(dialect, m.Notice, NOTICE_ROW)
-    items = sum(len(r.rows.equipment) for r in fresh)
-    paid = sum(1 for r in fresh if r.rows.paid_on is not None)
+    items = paid = 0
+    for item in fresh:  # unpacked, not read by name: from a worker the rows are a plain tuple (import_work.Judges)
+        _, _, equipment_rows, _, _, paid_on, _ = item.rows
+        items += len(equipment_rows)
+        paid += paid_on is not None
     contract_ids = bulk.next_ids(session, m.Contract, len(fresh))
     subscriber_ids = bulk.next_ids(session, m.Subscriber, len(fresh))
     item_ids = iter(bulk.next_ids(session, m.Equipment, items))
@@ -488,10 +494,10 @@ def _write(hosho: Hosho, session: Any, actor: Actor, fresh: list[_Ready]) -> Non
     notices: list[tuple[Any, ...]] = []
     audit: list[tuple[Any, ...]] = []
     for item, contract_id, subscriber_id, audit_id in zip(fresh, contract_ids, subscriber_ids, audit_ids, strict=True):
-        rows, key = item.rows, item.key
-        paid_on = rows.paid_on
-        number = certificate_number(rows.program_id, paid_on.year, contract_id) if paid_on is not None else None
-        subscribers.append((subscriber_id, *rows.subscriber))
+        key = item.key
+        contract, subscriber, equipment_rows, (head, tail), program_id, paid_on, email = item.rows
+        number = certificate_number(program_id, paid_on.year, contract_id) if paid_on is not None else None
+        subscribers.append((subscriber_id, *subscriber))
         contracts.append(
             (
                 contract_id,
@@ -504,13 +510,12 @@ def _write(hosho: Hosho, session: Any, actor: Actor, fresh: list[_Ready]) -> Non
                 created_at,
                 1,
                 key.sale.sale_ref,
-                *rows.contract,
+                *contract,
             )
         )
-        equipment.extend((next(item_ids), contract_id, None, *values) for values in rows.equipment)
+        equipment.extend((next(item_ids), contract_id, None, *values) for values in equipment_rows)
         if paid_on is not None:
-            notices.append(notice_row(_certificate_notice(next(notice_ids), contract_id, paid_on, rows.email, now)))
-        head, tail = rows.after
+            notices.append(notice_row(_certificate_notice(next(notice_ids), contract_id, paid_on, email, now)))
         after = bulk.JsonText(head + json.dumps(number) + tail)
         audit.append((audit_id, at, actor.name, ACTION, "contract", contract_id, before, after))
     bulk.write(session, m.Subscriber, SUBSCRIBER_ROW, subscribers)
