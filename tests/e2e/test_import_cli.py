@@ -146,6 +146,37 @@ def test_an_import_killed_at_three_points_and_run_again_stores_each_contract_onc
     _whole(hosho, expected)
 
 
+def test_a_worker_killed_in_the_middle_ends_the_import_with_one_line_and_a_rerun_completes_it(
+    shop: tuple[str, Hosho], big: tuple[Path, Generated]
+) -> None:
+    url, hosho = shop
+    path, expected = big
+    process = start("import", path, "--database-url", url, "--chunk", CHUNK)
+    while _count(hosho, m.Contract) < expected.good // 10:
+        assert process.poll() is None, "the import ended before a worker could be killed"
+        time.sleep(0.2)
+    family = _descendants(process.pid)  # the fork server (a child) and the workers (its children)
+    workers = [pid for pid in family if pid not in _children(process.pid)]
+    if not workers:
+        pytest.skip("one core: the contracts are judged in the importing process")
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 2, err
+    assert err.strip().splitlines() == [
+        "hosho import: a worker process judging the contracts ended abruptly; the chunks committed stay: run the "
+        "same import again to complete it"
+    ]
+    _gone(family)
+    done = hosho_cli("import", path, "--database-url", url)
+    assert done.returncode == 1, done.stderr
+    _whole(hosho, expected)
+
+
+def _children(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task").iterdir()
+    return [int(child) for task in tasks for child in (task / "children").read_text().split()]
+
+
 def test_two_imports_of_one_file_started_at_once_store_each_contract_once(
     shop: tuple[str, Hosho], tmp_path: Path
 ) -> None:

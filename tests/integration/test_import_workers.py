@@ -101,8 +101,8 @@ def test_workers_are_used_for_a_large_file_on_a_machine_of_two_cores_or_more(mon
     monkeypatch.delenv(import_work.WORKERS, raising=False)
     rules = Engine()
     cores = os.cpu_count() or 1
-    assert import_work.worker_count(import_work.POOL_LINES - 1, rules) == 0
-    assert import_work.worker_count(import_work.POOL_LINES, rules) == (cores if cores > 1 else 0)
+    assert import_work.worker_count(import_work.POOL_BYTES - 1, rules) == 0
+    assert import_work.worker_count(import_work.POOL_BYTES, rules) == (cores if cores > 1 else 0)
     monkeypatch.setenv(import_work.WORKERS, "0")
     assert import_work.worker_count(10**6, rules) == 0
     monkeypatch.setenv(import_work.WORKERS, "3")

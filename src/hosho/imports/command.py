@@ -7,6 +7,7 @@ import gc
 import os
 import sys
 import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TextIO
 
@@ -67,6 +68,13 @@ def run(
             if bar:
                 bar.clear()
             raise Fatal(exc.message) from None
+        except BrokenProcessPool:  # a worker judging the contracts was killed (out of memory, kill -9)
+            if bar:
+                bar.clear()
+            raise Fatal(
+                "a worker process judging the contracts ended abruptly; the chunks committed stay: run the same "
+                "import again to complete it"
+            ) from None
     if bar:
         bar.clear()
     if outcome.rejects is not None:

@@ -122,6 +122,7 @@ def _reopen(hosho: Hosho, run_id: int) -> imports.Opened | None:
         actor=actor,
         name=name,
         sha256=sha256,
+        size=len(data),
         read_file=read_file,
         sales=sales,
         lines=lines,

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
@@ -40,7 +40,7 @@ from hosho.store import bulk
 from hosho.store import models as m
 
 WORKERS = "HOSHO_IMPORT_WORKERS"  # worker processes for a large file: 0 judges in the importing process
-POOL_LINES = 20_000  # a smaller file is judged in the importing process: starting workers costs about a second
+POOL_BYTES = 2 << 20  # about 15,000 lines: a smaller file is judged in the importing process (workers take a second)
 
 
 # The columns a contract's rows take from the rules, in the order of the values in `Rows`; the writer adds ids,
@@ -209,9 +209,10 @@ def _problem(headers: dict[str, str], sale: Sale, error: ServiceError | DomainEr
     return Problem(sale.lines[0].number, headers.get(column, ""), code, message)
 
 
-def worker_count(lines: int, rules: Engine, workers: int | None = None) -> int:
-    """How many worker processes judge a file of `lines` lines: `workers` when given, else HOSHO_IMPORT_WORKERS
-    when set (0: none), else one per core for a large file on a machine of two cores or more."""
+def worker_count(size: int, rules: Engine, workers: int | None = None) -> int:
+    """How many worker processes judge a file of `size` bytes: `workers` when given, else HOSHO_IMPORT_WORKERS
+    when set (0: none), else one per core for a large file on a machine of two cores or more. Known before the file
+    is read, so that the workers start while it is."""
     if not rules.rebuildable:
         return 0
     if workers is not None:
@@ -220,21 +221,19 @@ def worker_count(lines: int, rules: Engine, workers: int | None = None) -> int:
     if setting.isdigit():
         return int(setting)
     cores = os.cpu_count() or 1
-    return cores if cores > 1 and lines >= POOL_LINES else 0
+    return cores if cores > 1 and size >= POOL_BYTES else 0
 
 
 class Judges:
     """Chunks of contracts judged in the file's order: here, or by `workers` processes with a few chunks ahead.
 
-    `verdicts(parts)` yields each part with its verdicts, in order. Used as a context manager: the workers are
-    stopped at its end, whatever happened."""
+    `verdicts(parts, header, writing)` yields each part with its verdicts, in order. Used as a context manager: the
+    workers start at its beginning (they build their rules while the file is read) and are stopped at its end,
+    whatever happened."""
 
-    def __init__(self, rules: Engine, header: list[str], *, workers: int, writing: Writing | None) -> None:
+    def __init__(self, rules: Engine, *, workers: int) -> None:
         self.rules = rules
-        self.header = header
-        self.headers = _headers(header)
         self.workers = workers
-        self.writing = writing
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Judges:
@@ -242,8 +241,10 @@ class Judges:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_start, initargs=(tuple(self.header), os.getpid())
+                self.workers, mp_context=context, initializer=_start, initargs=(os.getpid(),)
             )
+            for _ in range(self.workers):  # a process is started for each task while none is idle: start them all
+                self._pool.submit(_started)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -251,15 +252,21 @@ class Judges:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def verdicts(self, parts: Iterable[list[Sale]]) -> Iterator[tuple[list[Sale], list[Verdict]]]:
+    def verdicts(
+        self, parts: Iterable[list[Sale]], header: list[str], writing: Writing | None
+    ) -> Iterator[tuple[list[Sale], list[Verdict]]]:
+        """Each part with its contracts' verdicts, judged against the file's `header`; with their rows when
+        `writing`."""
         if self._pool is None:
+            headers = _headers(tuple(header))
             for part in parts:
-                yield part, [judge(self.rules, self.headers, sale, self.writing) for sale in part]
+                yield part, [judge(self.rules, headers, sale, writing) for sale in part]
             return
+        columns = tuple(header)
         ahead: deque[tuple[list[Sale], Future[list[Verdict]]]] = deque()
         for part in parts:
             payload = [(s.retailer, s.sale_ref, [(line.number, line.source) for line in s.lines]) for s in part]
-            ahead.append((part, self._pool.submit(_judge_part, payload, self.writing)))
+            ahead.append((part, self._pool.submit(_judge_part, columns, payload, writing)))
             if len(ahead) > 2 * self.workers:  # each worker has a chunk in hand and one or two waiting
                 yield _settled(*ahead.popleft())
         while ahead:
@@ -273,7 +280,8 @@ def _settled(part: list[Sale], judged: Future[list[Verdict]]) -> tuple[list[Sale
     return part, verdicts
 
 
-def _headers(header: list[str]) -> dict[str, str]:
+@lru_cache(maxsize=16)
+def _headers(header: tuple[str, ...]) -> dict[str, str]:
     return {BY_HEADER[h].id: h for h in header}
 
 
@@ -282,14 +290,14 @@ def _headers(header: list[str]) -> dict[str, str]:
 _worker: dict[str, Any] = {}
 
 
-def _start(header: tuple[str, ...], importer: int) -> None:
-    """A worker's start: its own rules (the program files and Japan Post's data, as the caller's), the file's
-    columns, and a watch on the importing process: killed (kill -9), it cannot stop its workers itself."""
+def _start(importer: int) -> None:
+    """A worker's start: its own rules (the program files and Japan Post's data, as the caller's), and a watch on
+    the importing process: killed (kill -9), it cannot stop its workers itself."""
     threading.Thread(target=_exit_with, args=(importer,), name="import-watch", daemon=True).start()
     rules = Engine()
     rules.warm()  # the programs and their calendars now, not in the first chunk
     rules.postal.is_remote_island("1000001")  # Japan Post's data too
-    _worker.update(rules=rules, headers=_headers(list(header)))
+    _worker["rules"] = rules
     # The worker only judges: what is alive now lives as long as it does, and each chunk's objects are freed by
     # their counts. The cyclic collector would walk the terms and Japan Post's data again and again.
     gc.collect()
@@ -297,11 +305,15 @@ def _start(header: tuple[str, ...], importer: int) -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
+def _started() -> None:
+    """Nothing: submitted once per worker so that each is started (and builds its rules) at once."""
+
+
 Payload = list[tuple[str, str, list[tuple[int, str]]]]  # (販売店コード, 受付番号, [(line number, record)])
 
 
-def _judge_part(payload: Payload, writing: Writing | None) -> list[Verdict]:
-    rules, headers = _worker["rules"], _worker["headers"]
+def _judge_part(header: tuple[str, ...], payload: Payload, writing: Writing | None) -> list[Verdict]:
+    rules, headers = _worker["rules"], _headers(header)
     sales = (Sale(retailer, ref, [Line(*line) for line in lines]) for retailer, ref, lines in payload)
     # Plain tuples of the same shape: a NamedTuple costs a call per object to unpickle, and a chunk has thousands
     # (a third of the importing process's time to receive a chunk). The importer unpacks them, never by name.

@@ -88,6 +88,7 @@ class Opened:
     actor: Actor
     name: str
     sha256: str
+    size: int  # bytes
     read_file: ReadFile
     sales: Iterator[Sale]
     lines: int
@@ -110,9 +111,12 @@ def import_file(
     workers: int | None = None,
 ) -> Outcome:
     """Read, check and store a retailer's file. An unreadable file is `invalid_file` (file and line), nothing
-    stored; a rejected contract is in the outcome's rejects, the others are stored."""
-    opened = open_import(hosho, actor, name=name, data=data, retailer=retailer, dry_run=dry_run)
-    return finish(hosho, opened, progress=progress, chunk=chunk, workers=workers)
+    stored; a rejected contract is in the outcome's rejects, the others are stored.
+
+    For a large file the worker processes that judge its contracts (import_work) start before it is read."""
+    with Judges(hosho.rules, workers=worker_count(len(data), hosho.rules, workers)) as judges:
+        opened = open_import(hosho, actor, name=name, data=data, retailer=retailer, dry_run=dry_run)
+        return finish(hosho, opened, progress=progress, chunk=chunk, judges=judges)
 
 
 def open_import(
@@ -140,27 +144,32 @@ def open_import(
     codes, scope = _retailers(hosho, actor, retailer)
     started = hosho.clock()
     run_id = None if dry_run else _open_run(hosho, actor, name, sha256, scope, codes, lines, with_run)
-    return Opened(actor, name, sha256, read_file, sales, lines, codes, scope, run_id, started)
+    return Opened(actor, name, sha256, len(data), read_file, sales, lines, codes, scope, run_id, started)
 
 
 def finish(
-    hosho: Hosho, opened: Opened, *, progress: Progress | None = None, chunk: int = CHUNK, workers: int | None = None
+    hosho: Hosho, opened: Opened, *, progress: Progress | None = None, chunk: int = CHUNK, judges: Judges | None = None
 ) -> Outcome:
-    """Every contract of an opened file through the rules, stored a chunk per transaction.
+    """Every contract of an opened file through the rules (`judges`, started when not given), stored a chunk per
+    transaction."""
+    if judges is None:
+        with Judges(hosho.rules, workers=worker_count(opened.size, hosho.rules)) as started:
+            return _finish(hosho, opened, progress, chunk, started)
+    return _finish(hosho, opened, progress, chunk, judges)
 
-    The rules are applied by `workers` processes beside this one for a large file (import_work.worker_count)."""
+
+def _finish(hosho: Hosho, opened: Opened, progress: Progress | None, chunk: int, judges: Judges) -> Outcome:
     read_file, lines, run_id = opened.read_file, opened.lines, opened.run_id
     counts = _Counts()
     # While one chunk is written (on a thread of its own: the database's work and its driver's waits), the next
     # ones are judged (by worker processes for a large file) and read. A contract's lines are all in one chunk, so
     # what a chunk is checked against is not what the chunk being written adds; the counts and the run's row are
     # updated here, once its chunk is committed.
-    workers = worker_count(lines, hosho.rules, workers)
-    rows_for = None if run_id is None else Writing(hosho.db.dialect.name, opened.name, opened.sha256)
-    judges = Judges(hosho.rules, read_file.header, workers=workers, writing=rows_for)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as writer, judges:
-        writing: tuple[Future[_Stored], int] | None = None
-        for part, verdicts in judges.verdicts(_chunks(opened.sales, chunk)):
+    writing = None if run_id is None else Writing(hosho.db.dialect.name, opened.name, opened.sha256)
+    parts = judges.verdicts(_chunks(opened.sales, chunk), read_file.header, writing)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer") as writer:
+        in_hand: tuple[Future[_Stored], int] | None = None
+        for part, verdicts in parts:
             keys = (_admit(opened, sale, verdict, counts) for sale, verdict in zip(part, verdicts, strict=True))
             admitted = [key for key in keys if key]
             # What a run before stored is skipped, and counted as already there or in conflict.
@@ -169,18 +178,18 @@ def finish(
             _count_stored(counts, already, conflicts)
             accepted = [key for key in fresh if _accepted(key, counts)]
             part_lines = sum(len(sale.lines) for sale in part)
-            if writing is not None:
-                _written(hosho, opened, counts, *writing, progress)
-                writing = None
+            if in_hand is not None:
+                _written(hosho, opened, counts, *in_hand, progress)
+                in_hand = None
             if run_id is None:
                 counts.imported += len(accepted)
                 _chunk_done(hosho, opened, counts, part_lines, progress)
             else:
                 ready = [_ready(key) for key in accepted]
                 stored = writer.submit(_store, hosho, opened.actor, ready)
-                writing = (stored, part_lines)
-        if writing is not None:
-            _written(hosho, opened, counts, *writing, progress)
+                in_hand = (stored, part_lines)
+        if in_hand is not None:
+            _written(hosho, opened, counts, *in_hand, progress)
     in_order = sorted(counts.rejected, key=lambda sale: sale.lines[0].number)  # as the retailer reads the file
     rejected = rejects(read_file, in_order) if counts.rejected else None
     finished = hosho.clock()
