@@ -162,10 +162,12 @@ def test_a_worker_killed_in_the_middle_ends_the_import_with_one_line_and_a_rerun
     os.kill(workers[0], signal.SIGKILL)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 2, err
-    assert err.strip().splitlines() == [
+    # The last line is ours; multiprocessing's resource tracker may warn before it about what the killed worker held.
+    assert err.strip().splitlines()[-1] == (
         "hosho import: a worker process judging the contracts ended abruptly; the chunks committed stay: run the "
         "same import again to complete it"
-    ]
+    ), err
+    assert "Traceback" not in err, err
     _gone(family)
     done = hosho_cli("import", path, "--database-url", url)
     assert done.returncode == 1, done.stderr

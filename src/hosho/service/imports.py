@@ -56,14 +56,6 @@ class _Key:
 
 
 @dataclass(slots=True)
-class _Ready:
-    """A contract the rules accepted, as the rows it will be."""
-
-    key: _Key
-    rows: Rows
-
-
-@dataclass(slots=True)
 class _Counts:
     lines_done: int = 0
     imported: int = 0
@@ -185,8 +177,7 @@ def _finish(hosho: Hosho, opened: Opened, progress: Progress | None, chunk: int,
                 counts.imported += len(accepted)
                 _chunk_done(hosho, opened, counts, part_lines, progress)
             else:
-                ready = [_ready(key) for key in accepted]
-                stored = writer.submit(_store, hosho, opened.actor, ready)
+                stored = writer.submit(_store, hosho, opened.actor, accepted)
                 in_hand = (stored, part_lines)
         if in_hand is not None:
             _written(hosho, opened, counts, *in_hand, progress)
@@ -370,12 +361,6 @@ def _accepted(key: _Key, counts: _Counts) -> bool:
     return refusal is None
 
 
-def _ready(key: _Key) -> _Ready:
-    rows = key.rows
-    assert rows is not None  # the rules were asked for the rows: the run writes them
-    return _Ready(key, rows)
-
-
 def _written(
     hosho: Hosho, opened: Opened, counts: _Counts, stored: Future[_Stored], part_lines: int, progress: Progress | None
 ) -> None:
@@ -397,7 +382,7 @@ def _chunk_done(hosho: Hosho, opened: Opened, counts: _Counts, part_lines: int, 
 _Stored = tuple[int, int, list[Sale]]  # contracts written, already stored alike, stored otherwise
 
 
-def _store(hosho: Hosho, actor: Actor, ready: list[_Ready]) -> _Stored:
+def _store(hosho: Hosho, actor: Actor, ready: list[_Key]) -> _Stored:
     """One chunk in one transaction, under the imports' lock.
 
     The chunk was checked against what was stored before it was decided; only a twin import of the same contracts
@@ -411,9 +396,9 @@ def _store(hosho: Hosho, actor: Actor, ready: list[_Ready]) -> _Stored:
             with hosho.transaction() as session:
                 bulk.lock_imports(session)
                 if attempt:
-                    fresh, already, conflicts = _classify(session, [item.key for item in ready])
+                    fresh, already, conflicts = _classify(session, ready)
                     kept = {id(key) for key in fresh}
-                    written = [item for item in ready if id(item.key) in kept]
+                    written = [key for key in ready if id(key) in kept]
                 _write(hosho, session, actor, written)
         except IntegrityError:
             if attempt == 2:
@@ -477,9 +462,9 @@ AUDIT_ROW = ("id", "at", "actor", "action", "entity", "entity_id", "before", "af
 NOTICE_ROW = ("id", *NOTICE_COLUMNS, "next_try_at", "last_error", "sent_at", "outcome")
 
 
-def _write(hosho: Hosho, session: Any, actor: Actor, fresh: list[_Ready]) -> None:
-    """The chunk's rows: the rules' values (Rows) with the ids taken here, the certificate numbers they make, and
-    the time of the write."""
+def _write(hosho: Hosho, session: Any, actor: Actor, fresh: list[_Key]) -> None:
+    """The chunk's rows: the rules' values (Rows: the rules were asked for them, a run writes) with the ids taken
+    here, the certificate numbers they make, and the time of the write."""
     if not fresh:
         return
     dialect = hosho.db.dialect.name
@@ -488,8 +473,8 @@ def _write(hosho: Hosho, session: Any, actor: Actor, fresh: list[_Ready]) -> Non
     at, before = bulk.storable(dialect, m.AuditEntry, ("at", "before"))((now, None))
     notice_row = bulk.storable(dialect, m.Notice, NOTICE_ROW)
     items = paid = 0
-    for item in fresh:  # unpacked, not read by name: from a worker the rows are a plain tuple (import_work.Judges)
-        _, _, equipment_rows, _, _, paid_on, _ = item.rows
+    for key in fresh:  # unpacked, not read by name: from a worker the rows are a plain tuple (import_work.Judges)
+        _, _, equipment_rows, _, _, paid_on, _ = cast(Rows, key.rows)
         items += len(equipment_rows)
         paid += paid_on is not None
     contract_ids = bulk.next_ids(session, m.Contract, len(fresh))
@@ -502,9 +487,8 @@ def _write(hosho: Hosho, session: Any, actor: Actor, fresh: list[_Ready]) -> Non
     equipment: list[tuple[Any, ...]] = []
     notices: list[tuple[Any, ...]] = []
     audit: list[tuple[Any, ...]] = []
-    for item, contract_id, subscriber_id, audit_id in zip(fresh, contract_ids, subscriber_ids, audit_ids, strict=True):
-        key = item.key
-        contract, subscriber, equipment_rows, (head, tail), program_id, paid_on, email = item.rows
+    for key, contract_id, subscriber_id, audit_id in zip(fresh, contract_ids, subscriber_ids, audit_ids, strict=True):
+        contract, subscriber, equipment_rows, (head, tail), program_id, paid_on, email = cast(Rows, key.rows)
         number = certificate_number(program_id, paid_on.year, contract_id) if paid_on is not None else None
         subscribers.append((subscriber_id, *subscriber))
         contracts.append(
