@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from hosho.engine import Engine
+from hosho.imports.reading import stream
 from hosho.service import import_work, imports, keys
 from hosho.service.context import SYSTEM, create_hosho
 from hosho.store import models as m
@@ -110,3 +111,14 @@ def test_workers_are_used_for_a_large_file_on_a_machine_of_two_cores_or_more(mon
     assert import_work.worker_count(10, rules, workers=1) == 1
     # Rules given in code (a test's catalogue) cannot be rebuilt in another process: the importing process judges.
     assert import_work.worker_count(10**6, Engine(rules.catalog)) == 0
+
+
+def test_a_worker_that_dies_is_reported_at_once_never_waited_for(tmp_path: Path) -> None:
+    """Killed at any moment (here before its first chunk), a worker is an end of file on its own pipe: the import
+    stops with WorkerLost instead of waiting for a result that will not come."""
+    data = _mixed()
+    read_file, sales, _ = stream("sales.csv", data)
+    with pytest.raises(import_work.WorkerLost), import_work.Judges(Engine(), workers=1) as judges:
+        judges._pool[0].process.kill()
+        list(judges.verdicts(([sale] for sale in sales), read_file.header, None))
+    assert not judges._pool

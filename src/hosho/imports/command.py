@@ -7,7 +7,6 @@ import gc
 import os
 import sys
 import time
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TextIO
 
@@ -38,6 +37,7 @@ def run(
 ) -> int:
     from hosho.service import imports
     from hosho.service.context import Actor, Role, ServiceError
+    from hosho.service.import_work import WorkerLost
 
     limit = max_bytes()
     try:
@@ -68,7 +68,7 @@ def run(
             if bar:
                 bar.clear()
             raise Fatal(exc.message) from None
-        except BrokenProcessPool:  # a worker judging the contracts was killed (out of memory, kill -9)
+        except WorkerLost:  # a worker judging the contracts was killed (out of memory, kill -9)
             if bar:
                 bar.clear()
             raise Fatal(

@@ -16,12 +16,12 @@ import hashlib
 import json
 import multiprocessing
 import os
+import queue
 import select
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -224,57 +224,104 @@ def worker_count(size: int, rules: Engine, workers: int | None = None) -> int:
     return cores if cores > 1 and size >= POOL_BYTES else 0
 
 
+class WorkerLost(RuntimeError):
+    """A worker process ended while it judged (killed, out of memory): what was committed stays, a rerun completes."""
+
+
+class _Worker:
+    """One worker process and its own pipe: a worker that dies, even in the middle of sending, is an end of file
+    here (a pool's shared result queue would wait for the rest of the message forever). Tasks are sent by a thread,
+    so that a large chunk being sent never waits for a result that is not read yet."""
+
+    def __init__(self, context: Any, importer: int) -> None:
+        mine, theirs = context.Pipe(duplex=True)
+        self.process = context.Process(target=_serve, args=(theirs, importer), name="hosho-import-judge", daemon=True)
+        self.process.start()
+        theirs.close()
+        self.pipe = mine
+        self.tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.sender = threading.Thread(target=self._send, name="import-judge-send", daemon=True)
+        self.sender.start()
+
+    def _send(self) -> None:
+        while True:
+            task = self.tasks.get()
+            try:
+                self.pipe.send(task)
+            except OSError:  # the worker is gone: `receive` says so
+                return
+            if task is None:
+                return
+
+    def receive(self) -> Any:
+        try:
+            done, value = self.pipe.recv()
+        except (EOFError, OSError):
+            raise WorkerLost("a worker process judging the contracts ended abruptly") from None
+        if not done:
+            raise RuntimeError(f"a worker process failed to judge a chunk: {value}")
+        return value
+
+    def stop(self, *, at_once: bool) -> None:
+        if not at_once:
+            self.tasks.put(None)  # it ends once the chunks before are judged and sent
+            self.sender.join(timeout=5)
+            self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.pipe.close()
+
+
 class Judges:
     """Chunks of contracts judged in the file's order: here, or by `workers` processes with a few chunks ahead.
 
     `verdicts(parts, header, writing)` yields each part with its verdicts, in order. Used as a context manager: the
     workers start at its beginning (they build their rules while the file is read) and are stopped at its end,
-    whatever happened."""
+    whatever happened. Chunk k goes to worker k mod n, which judges its chunks in the order they came."""
 
     def __init__(self, rules: Engine, *, workers: int) -> None:
         self.rules = rules
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: list[_Worker] = []
 
     def __enter__(self) -> Judges:
         if self.workers > 0:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
-            self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_start, initargs=(os.getpid(),)
-            )
-            for _ in range(self.workers):  # a process is started for each task while none is idle: start them all
-                self._pool.submit(_started)
+            self._pool = [_Worker(context, os.getpid()) for _ in range(self.workers)]
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        for worker in self._pool:
+            worker.stop(at_once=kind is not None)  # after an error, chunks may be waiting to be read: not waited for
+        self._pool = []
 
     def verdicts(
         self, parts: Iterable[list[Sale]], header: list[str], writing: Writing | None
     ) -> Iterator[tuple[list[Sale], list[Verdict]]]:
         """Each part with its contracts' verdicts, judged against the file's `header`; with their rows when
         `writing`."""
-        if self._pool is None:
+        if not self._pool:
             headers = _headers(tuple(header))
             for part in parts:
                 yield part, [judge(self.rules, headers, sale, writing) for sale in part]
             return
         columns = tuple(header)
-        ahead: deque[tuple[list[Sale], Future[list[Verdict]]]] = deque()
-        for part in parts:
+        ahead: deque[tuple[list[Sale], _Worker]] = deque()
+        for number, part in enumerate(parts):
             payload = [(s.retailer, s.sale_ref, [(line.number, line.source) for line in s.lines]) for s in part]
-            ahead.append((part, self._pool.submit(_judge_part, columns, payload, writing)))
-            if len(ahead) > 2 * self.workers:  # each worker has a chunk in hand and one or two waiting
+            worker = self._pool[number % len(self._pool)]
+            worker.tasks.put((columns, payload, writing))
+            ahead.append((part, worker))
+            if len(ahead) > 2 * len(self._pool):  # each worker has a chunk in hand and one or two waiting
                 yield _settled(*ahead.popleft())
         while ahead:
             yield _settled(*ahead.popleft())
 
 
-def _settled(part: list[Sale], judged: Future[list[Verdict]]) -> tuple[list[Sale], list[Verdict]]:
-    verdicts = judged.result()
+def _settled(part: list[Sale], worker: _Worker) -> tuple[list[Sale], list[Verdict]]:
+    verdicts: list[Verdict] = worker.receive()
     for sale, (problems, *_) in zip(part, verdicts, strict=True):
         sale.problems = problems  # the worker's copy of the sale had them: the rejects file needs them here
     return part, verdicts
@@ -305,8 +352,24 @@ def _start(importer: int) -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
-def _started() -> None:
-    """Nothing: submitted once per worker so that each is started (and builds its rules) at once."""
+def _serve(pipe: Any, importer: int) -> None:
+    """A worker: its rules built, then each chunk judged and sent back, until told to stop or the importer is gone."""
+    _start(importer)
+    while True:
+        try:
+            task = pipe.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        try:
+            result: tuple[bool, Any] = (True, _judge_part(*task))
+        except Exception as error:  # a bug, not the file: the importer stops and says so
+            result = (False, f"{type(error).__name__}: {error}")
+        try:
+            pipe.send(result)
+        except OSError:
+            return
 
 
 Payload = list[tuple[str, str, list[tuple[int, str]]]]  # (販売店コード, 受付番号, [(line number, record)])
