@@ -17,9 +17,7 @@ import json
 import multiprocessing
 import os
 import queue
-import select
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -135,7 +133,7 @@ def judge(rules: Engine, headers: dict[str, str], sale: Sale, writing: Writing |
     subscriber = subscriber_values(command)
     after = json.dumps(
         {
-            **snapshot(values, _NUMBER),
+            **_snapshot(values, _NUMBER),
             "file": {"name": writing.name[-255:], "sha256": writing.sha256, "line": sale.lines[0].number},
         }
     )
@@ -167,7 +165,7 @@ def _storable(dialect: str) -> tuple[Callable[[Sequence[Any]], tuple[Any, ...]],
     )
 
 
-def snapshot(values: dict[str, Any], number: str | None) -> dict[str, object]:
+def _snapshot(values: dict[str, Any], number: str | None) -> dict[str, object]:
     """`repository.snapshot` of the new row, from its values (no row object is built)."""
 
     def iso(value: date | None) -> str | None:
@@ -233,9 +231,9 @@ class _Worker:
     here (a pool's shared result queue would wait for the rest of the message forever). Tasks are sent by a thread,
     so that a large chunk being sent never waits for a result that is not read yet."""
 
-    def __init__(self, context: Any, importer: int) -> None:
+    def __init__(self, context: Any) -> None:
         mine, theirs = context.Pipe(duplex=True)
-        self.process = context.Process(target=_serve, args=(theirs, importer), name="hosho-import-judge", daemon=True)
+        self.process = context.Process(target=_serve, args=(theirs,), name="hosho-import-judge", daemon=True)
         self.process.start()
         theirs.close()
         self.pipe = mine
@@ -289,7 +287,7 @@ class Judges:
         if self.workers > 0:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
-            self._pool = [_Worker(context, os.getpid()) for _ in range(self.workers)]
+            self._pool = [_Worker(context) for _ in range(self.workers)]
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
@@ -337,10 +335,8 @@ def _headers(header: tuple[str, ...]) -> dict[str, str]:
 _worker: dict[str, Any] = {}
 
 
-def _start(importer: int) -> None:
-    """A worker's start: its own rules (the program files and Japan Post's data, as the caller's), and a watch on
-    the importing process: killed (kill -9), it cannot stop its workers itself."""
-    threading.Thread(target=_exit_with, args=(importer,), name="import-watch", daemon=True).start()
+def _start() -> None:
+    """A worker's start: its own rules (the program files and Japan Post's data, as the caller's)."""
     rules = Engine()
     rules.warm()  # the programs and their calendars now, not in the first chunk
     rules.postal.is_remote_island("1000001")  # Japan Post's data too
@@ -352,9 +348,10 @@ def _start(importer: int) -> None:
     gc.set_threshold(100_000, 50, 100)
 
 
-def _serve(pipe: Any, importer: int) -> None:
-    """A worker: its rules built, then each chunk judged and sent back, until told to stop or the importer is gone."""
-    _start(importer)
+def _serve(pipe: Any) -> None:
+    """A worker: its rules built, then each chunk judged and sent back, until told to stop or the importer is gone
+    (killed, even by kill -9, it leaves the pipe at its end: an end of file here, or a broken pipe when sending)."""
+    _start()
     while True:
         try:
             task = pipe.recv()
@@ -385,25 +382,3 @@ def _judge_part(header: tuple[str, ...], payload: Payload, writing: Writing | No
         for problems, fingerprint, refusal, rows in (judge(rules, headers, sale, writing) for sale in sales)
     ]
     return cast(list[Verdict], plain)
-
-
-def _exit_with(pid: int) -> None:
-    """Wait for the process `pid` to end, then end this one (its workers would otherwise wait for work forever)."""
-    try:
-        handle = os.pidfd_open(pid)  # Linux: readable once the process has ended
-    except (AttributeError, OSError):  # another system, or the process is gone already
-        while _alive(pid):
-            time.sleep(1)
-    else:
-        select.select([handle], [], [])
-    os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's: cannot be ours, but not gone either
-        return True
-    return True
