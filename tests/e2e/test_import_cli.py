@@ -86,12 +86,7 @@ def _whole(hosho: Hosho, expected: Generated) -> None:
 
 
 def _descendants(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children = (task / "children").read_text().split() if (task / "children").exists() else []
-        for child in map(int, children):
-            found += [child, *_descendants(child)]
-    return found
+    return [found for child in _children(pid) for found in (child, *_descendants(child))]
 
 
 def _running(pid: int) -> bool:
@@ -175,8 +170,17 @@ def test_a_worker_killed_in_the_middle_ends_the_import_with_one_line_and_a_rerun
 
 
 def _children(pid: int) -> list[int]:
-    tasks = Path(f"/proc/{pid}/task").iterdir()
-    return [int(child) for task in tasks for child in (task / "children").read_text().split()]
+    """A process's children; none once it has ended."""
+    tasks = Path(f"/proc/{pid}/task")
+    if not tasks.exists():
+        return []
+    found = []
+    for task in tasks.iterdir():
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except FileNotFoundError:  # a thread that ended meanwhile
+            continue
+    return found
 
 
 def test_two_imports_of_one_file_started_at_once_store_each_contract_once(
