@@ -183,7 +183,7 @@ def stream(name: str, data: bytes) -> tuple[ReadFile, Iterator[Sale], int]:
         starts.append(start)
         stops.append(stop)
         start = stop
-    read_file = ReadFile(decoded.encoding, header, {BY_HEADER[h].id: h for h in header}, [])
+    read_file = ReadFile(decoded.encoding, header, column_headers(tuple(header)), [])
     lines = len(numbers)
     del members
     return read_file, _sales(text, of_record, numbers, starts, stops), lines
@@ -206,6 +206,12 @@ def _sales(text: str, of_record: list[list[Any]], numbers: Any, starts: Any, sto
 @lru_cache(maxsize=16)
 def _column_ids(header: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(BY_HEADER[h].id for h in header)
+
+
+@lru_cache(maxsize=16)
+def column_headers(header: tuple[str, ...]) -> dict[str, str]:
+    """Column id → the header as written, in the header's order, for a (checked) header. Not to be changed: shared."""
+    return {BY_HEADER[h].id: h for h in header}
 
 
 def column_ids(header: list[str]) -> tuple[str, ...]:

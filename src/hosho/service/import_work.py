@@ -22,14 +22,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
 from hosho.domain.contract import DomainError
 from hosho.domain.lifecycle import pay
 from hosho.engine import Engine
-from hosho.imports.reading import BY_HEADER, Line, Problem, Sale, build
+from hosho.imports.reading import BY_HEADER, Line, Problem, Sale, build, column_headers
 from hosho.presentation.words import error_message
 from hosho.service.commands import Enrol
 from hosho.service.context import ServiceError
@@ -301,7 +301,7 @@ class Judges:
         """Each part with its contracts' verdicts, judged against the file's `header`; with their rows when
         `writing`."""
         if not self._pool:
-            headers = _headers(tuple(header))
+            headers = column_headers(tuple(header))
             for part in parts:
                 yield part, [judge(self.rules, headers, sale, writing) for sale in part]
             return
@@ -323,11 +323,6 @@ def _settled(part: list[Sale], worker: _Worker) -> tuple[list[Sale], list[Verdic
     for sale, (problems, *_) in zip(part, verdicts, strict=True):
         sale.problems = problems  # the worker's copy of the sale had them: the rejects file needs them here
     return part, verdicts
-
-
-@lru_cache(maxsize=16)
-def _headers(header: tuple[str, ...]) -> dict[str, str]:
-    return {BY_HEADER[h].id: h for h in header}
 
 
 # --- in a worker process ------------------------------------------------------------------------------------------
@@ -373,7 +368,7 @@ Payload = list[tuple[str, str, list[tuple[int, str]]]]  # (販売店コード, �
 
 
 def _judge_part(header: tuple[str, ...], payload: Payload, writing: Writing | None) -> list[Verdict]:
-    rules, headers = _worker["rules"], _headers(header)
+    rules, headers = _worker["rules"], column_headers(header)
     sales = (Sale(retailer, ref, [Line(*line) for line in lines]) for retailer, ref, lines in payload)
     # Plain tuples of the same shape: a NamedTuple costs a call per object to unpickle, and a chunk has thousands
     # (a third of the importing process's time to receive a chunk). The importer unpacks them, never by name.
